@@ -1,0 +1,380 @@
+// The demo authorization server: oidc-provider 9 (a Koa app) with one public SPA client,
+// one user (alice/alice), JWT access tokens for the demo API, rotating refresh tokens,
+// a small login page and, when cfg.testControl, request counters under /__test/.
+import { createServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { exportJWK, generateKeyPair } from 'jose';
+import { Provider, errors, type KoaContext } from 'oidc-provider';
+import type { DemoConfig } from './config.ts';
+import { closeServer, htmlEscape, listen, logLine, readBody, type RunningServer } from './http-util.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Account
+
+const ACCOUNTS = new Map<string, { password: string; claims: Record<string, unknown> }>([
+  [
+    'alice',
+    {
+      password: 'alice',
+      claims: {
+        name: 'Alice Liddell',
+        given_name: 'Alice',
+        family_name: 'Liddell',
+        preferred_username: 'alice',
+        email: 'alice@example.com',
+        email_verified: true,
+      },
+    },
+  ],
+]);
+
+async function findAccount(_ctx: unknown, sub: string) {
+  const account = ACCOUNTS.get(sub);
+  if (!account) return undefined;
+  return {
+    accountId: sub,
+    // oidc-provider filters these by the granted scopes/claims.
+    async claims() {
+      return { sub, ...account.claims };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test-control counters
+
+export interface AsStats {
+  authorization: number;
+  token: { authorization_code: number; refresh_token: number; [grantType: string]: number };
+  tokenErrors: Record<string, number>;
+  revocation: number;
+  endSession: number;
+  discovery: number;
+}
+
+function emptyStats(): AsStats {
+  return { authorization: 0, token: { authorization_code: 0, refresh_token: 0 }, tokenErrors: {}, revocation: 0, endSession: 0, discovery: 0 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML (self-contained: no external fonts or scripts, the tests run offline)
+
+const STYLE = `
+  *{box-sizing:border-box}
+  body{margin:0;min-height:100vh;display:grid;place-items:center;background:#eef1f6;
+    font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2433}
+  .card{width:min(360px,92vw);background:#fff;border-radius:12px;padding:28px 28px 22px;
+    box-shadow:0 1px 2px rgba(16,24,40,.06),0 8px 24px rgba(16,24,40,.08)}
+  .brand{display:flex;align-items:center;gap:10px;margin-bottom:18px;font-weight:600;font-size:17px}
+  .logo{width:30px;height:30px;border-radius:8px;background:linear-gradient(135deg,#4f6bed,#7c4dff)}
+  h1{font-size:20px;margin:0 0 4px} p{margin:0 0 16px;color:#5b6475}
+  label{display:block;font-size:13px;font-weight:600;margin:12px 0 4px}
+  input{width:100%;padding:9px 11px;border:1px solid #cfd5e1;border-radius:8px;font:inherit}
+  input:focus{outline:2px solid #4f6bed33;border-color:#4f6bed}
+  button{width:100%;margin-top:18px;padding:10px;border:0;border-radius:8px;background:#4f6bed;
+    color:#fff;font:inherit;font-weight:600;cursor:pointer} button:hover{background:#3f59d6}
+  .error{background:#fdecec;color:#a12622;border-radius:8px;padding:8px 11px;margin-bottom:8px;font-size:14px}
+  .hint{margin-top:16px;font-size:13px;color:#6b7385;text-align:center}
+  .hint code{background:#f1f3f8;border-radius:4px;padding:1px 5px}
+  .cancel{display:block;text-align:center;margin-top:10px;font-size:13px;color:#6b7385}`;
+
+function page(title: string, body: string, extraHead = ''): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>${htmlEscape(title)} · Demo Identity</title>
+<style>${STYLE}</style>${extraHead}</head><body><main class="card">
+<div class="brand"><span class="logo"></span>Demo Identity</div>${body}</main></body></html>`;
+}
+
+function loginPage(uid: string, clientName: string, login: string, error?: string): string {
+  return page(
+    'Sign in',
+    `<h1>Sign in</h1><p>to continue to ${htmlEscape(clientName)}</p>
+${error ? `<div class="error" role="alert">${htmlEscape(error)}</div>` : ''}
+<form method="post" action="/interaction/${htmlEscape(uid)}/login">
+  <label for="login">Username</label>
+  <input id="login" name="login" value="${htmlEscape(login)}" autocomplete="username" autocapitalize="none" required autofocus>
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required>
+  <button type="submit">Sign in</button>
+</form>
+<a class="cancel" href="/interaction/${htmlEscape(uid)}/abort">Cancel</a>
+<div class="hint">demo user: <code>alice</code> / <code>alice</code></div>`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function createAuthorizationServer(cfg: DemoConfig): Promise<RunningServer> {
+  // Ephemeral keys: every start invalidates previously issued tokens, which is what a demo wants.
+  const keys = [];
+  for (const alg of ['ES256', 'RS256'] as const) {
+    const { privateKey } = await generateKeyPair(alg, { extractable: true });
+    keys.push({ ...(await exportJWK(privateKey)), alg, use: 'sig', kid: `${alg.toLowerCase()}-${randomBytes(6).toString('hex')}` });
+  }
+
+  const resourceServerInfo = {
+    scope: 'api:read',
+    audience: cfg.apiUrl,
+    accessTokenTTL: cfg.accessTokenTtl,
+    accessTokenFormat: 'jwt',
+    jwt: { sign: { alg: 'ES256' } },
+  };
+
+  /**
+   * First-party client: consent is implicit. Tops up (or creates) the grant with everything
+   * requested, so oidc-provider's consent prompt never fires and `offline_access` and the
+   * API scope end up granted without a click.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async function loadExistingGrant(ctx: any) {
+    const { oidc } = ctx;
+    const accountId: string = oidc.account.accountId;
+    const grantId: string | undefined = oidc.result?.consent?.grantId || oidc.session.grantIdFor(oidc.client.clientId);
+    let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+    if (oidc.client.clientId !== cfg.clientId) return grant;
+    // A revoked grant (e.g. after refresh-token reuse) is gone: start a fresh one.
+    if (!grant || grant.accountId !== accountId) {
+      grant = new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId });
+    }
+    const oidcScopes = [...(oidc.requestParamOIDCScopes as Set<string>)];
+    if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
+    const claims = [...(oidc.requestParamClaims as Set<string>)];
+    if (claims.length) grant.addOIDCClaims(claims);
+    for (const [indicator, rs] of Object.entries(oidc.resourceServers as Record<string, { scopes: Set<string> }>)) {
+      const scopes = [...(oidc.requestParamScopes as Set<string>)].filter((s) => rs.scopes.has(s));
+      if (scopes.length) grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    await grant.save();
+    return grant;
+  }
+
+  const configuration = {
+    clients: [
+      {
+        client_id: cfg.clientId,
+        client_name: 'browser-oauth demo',
+        application_type: 'web',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        id_token_signed_response_alg: 'ES256',
+        redirect_uris: [`${cfg.spaOrigin}/callback.html`],
+        post_logout_redirect_uris: ['/', '/index.html', '/react.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`),
+      },
+    ],
+    jwks: { keys },
+    responseTypes: ['code'], // advertise the code flow only (no implicit/hybrid)
+    findAccount,
+    loadExistingGrant,
+    scopes: ['openid', 'profile', 'email', 'offline_access'],
+    claims: {
+      acr: null,
+      auth_time: null,
+      iss: null,
+      sid: null,
+      openid: ['sub'],
+      profile: ['name', 'given_name', 'family_name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+    },
+    // The SPA never calls userinfo: put the scope-derived claims in the ID token.
+    conformIdTokenClaims: false,
+    pkce: { required: () => true }, // also the default for public clients; explicit on purpose
+    // Issue a refresh token to this client whatever happened to `offline_access`
+    // (oidc-provider strips it from requests carrying `prompt` without `consent`, e.g. prompt=login).
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    issueRefreshToken: async (_ctx: unknown, client: any) => client.grantTypeAllowed('refresh_token'),
+    // Every refresh rotates; reuse of a rotated token revokes the whole grant (built into oidc-provider).
+    rotateRefreshToken: () => true,
+    clientBasedCORS: (_ctx: unknown, origin: string, client: { clientId: string }) =>
+      client.clientId === cfg.clientId && origin === cfg.spaOrigin,
+    cookies: {
+      // Signed cookies; http loopback means no `secure` flag (oidc-provider only sets it on https).
+      keys: [randomBytes(32).toString('base64url')],
+      long: { httpOnly: true, sameSite: 'lax', signed: true },
+      short: { httpOnly: true, sameSite: 'lax', signed: true },
+    },
+    ttl: {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      AccessToken: (_ctx: unknown, token: any) => token.resourceServer?.accessTokenTTL ?? cfg.accessTokenTtl,
+      AuthorizationCode: 60,
+      IdToken: 60 * 60,
+      Interaction: 10 * 60,
+      Session: 24 * 60 * 60,
+      Grant: 24 * 60 * 60,
+      // Absolute lifetime: a rotated token inherits what is left of its predecessor's
+      // (the browser-apps BCP asks for a maximum lifetime on unbound refresh tokens).
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      RefreshToken: (ctx: any) => ctx?.oidc?.entities.RotatedRefreshToken?.remainingTTL ?? cfg.refreshTokenTtl,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      // On by default in v9; kept off until the demo API verifies DPoP proofs (else the SDK would
+      // bind tokens the API cannot accept).
+      dPoP: { enabled: cfg.dpop },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        // No `resource` parameter means the demo API.
+        defaultResource: async (_ctx: unknown, _client: unknown, oneOf?: string[]) => oneOf ?? cfg.apiUrl,
+        // Refresh (and code exchange) without `resource` get a token for the granted API.
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx: unknown, indicator: string) => {
+          if (indicator === cfg.apiUrl) return resourceServerInfo;
+          throw new errors.InvalidTarget();
+        },
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        // The confirmation form submits itself (logout=yes ends the whole AS session).
+        logoutSource: async (ctx: KoaContext, form: string) => {
+          const autoForm = form.replace('</form>', '<input type="hidden" name="logout" value="yes"/></form>');
+          ctx.type = 'html';
+          ctx.body = page(
+            'Signing out',
+            `<h1>Signing you out…</h1><p>You are being signed out of Demo Identity.</p>${autoForm}
+<noscript><button type="submit" form="op.logoutForm">Continue</button></noscript>
+<script>document.getElementById('op.logoutForm').submit()</script>`,
+          );
+        },
+        postLogoutSuccessSource: async (ctx: KoaContext) => {
+          ctx.type = 'html';
+          ctx.body = page('Signed out', '<h1>Signed out</h1><p>You have been signed out of Demo Identity.</p>');
+        },
+      },
+    },
+    renderError: async (ctx: KoaContext, out: Record<string, string>) => {
+      ctx.type = 'html';
+      ctx.body = page(
+        'Error',
+        `<h1>Something went wrong</h1>${Object.entries(out)
+          .map(([k, v]) => `<p><strong>${htmlEscape(k)}</strong>: ${htmlEscape(String(v))}</p>`)
+          .join('')}`,
+      );
+    },
+  };
+
+  const provider = new Provider(cfg.issuer, configuration);
+  provider.proxy = false; // plain http on loopback, no TLS-offloading proxy to trust
+
+  // --- request log + test-control counters (first middleware: sees every request) ---------------
+  let stats = emptyStats();
+  provider.use(async (ctx, next) => {
+    const startedAt = Date.now();
+    if (cfg.testControl && ctx.path.startsWith('/__test/')) {
+      if (ctx.method === 'GET' && ctx.path === '/__test/stats') {
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = stats;
+        return;
+      }
+      if (ctx.method === 'POST' && ctx.path === '/__test/reset') {
+        stats = emptyStats();
+        ctx.status = 204;
+        return;
+      }
+    }
+    try {
+      await next();
+    } finally {
+      if (ctx.method !== 'OPTIONS') {
+        // Routes are oidc-provider's defaults; counted by path so failures count too.
+        switch (ctx.path) {
+          case '/auth':
+            stats.authorization++;
+            break;
+          case '/token': {
+            // Read after the fact: oidc-provider owns (and consumes) the request body.
+            const grantType = String(ctx.oidc?.params?.grant_type ?? 'unknown');
+            stats.token[grantType] = (stats.token[grantType] ?? 0) + 1;
+            const body = ctx.body as { error?: unknown } | undefined;
+            if (ctx.status >= 400 && typeof body?.error === 'string') {
+              stats.tokenErrors[body.error] = (stats.tokenErrors[body.error] ?? 0) + 1;
+            }
+            break;
+          }
+          case '/token/revocation':
+            stats.revocation++;
+            break;
+          case '/session/end':
+            stats.endSession++;
+            break;
+          case '/.well-known/openid-configuration':
+            stats.discovery++;
+            break;
+        }
+      }
+      // res.statusCode, not ctx.status: interactionFinished answers on the raw response.
+      if (cfg.log) logLine('as', ctx.method, ctx.path, ctx.res.statusCode, startedAt);
+    }
+  });
+
+  // --- interaction UI: /interaction/:uid, /interaction/:uid/login, /interaction/:uid/abort -------
+  provider.use(async (ctx, next) => {
+    const match = /^\/interaction\/([\w-]+)(?:\/(login|abort))?$/.exec(ctx.path);
+    if (!match) return next();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    const [, uid, action] = match;
+    try {
+      const details = await provider.interactionDetails(ctx.req, ctx.res);
+      if (details.uid !== uid) throw new errors.SessionNotFound('interaction mismatch');
+      const clientName = 'the browser-oauth demo';
+
+      if (action === 'abort') {
+        return finish(ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
+      }
+
+      if (details.prompt.name === 'login') {
+        if (action !== 'login' || ctx.method !== 'POST') {
+          ctx.type = 'html';
+          ctx.body = loginPage(uid!, clientName, String(details.params.login_hint ?? ''));
+          return;
+        }
+        const form = new URLSearchParams(await readBody(ctx.req));
+        const login = form.get('login') ?? '';
+        const account = ACCOUNTS.get(login);
+        if (!account || form.get('password') !== account.password) {
+          ctx.type = 'html';
+          ctx.body = loginPage(uid!, clientName, login, 'Invalid username or password.');
+          return;
+        }
+        return finish(ctx, { login: { accountId: login } }, false);
+      }
+
+      if (details.prompt.name === 'consent') {
+        // Normally unreachable (loadExistingGrant pre-grants); auto-consent for this first-party client.
+        const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details as {
+          missingOIDCScope?: string[];
+          missingOIDCClaims?: string[];
+          missingResourceScopes?: Record<string, string[]>;
+        };
+        let grant = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+        grant ??= new provider.Grant({ accountId: details.session?.accountId, clientId: details.params.client_id });
+        if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
+        if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
+        for (const [indicator, scopes] of Object.entries(missingResourceScopes ?? {})) {
+          grant.addResourceScope(indicator, scopes.join(' '));
+        }
+        return finish(ctx, { consent: { grantId: await grant.save() } }, true);
+      }
+
+      throw new Error(`unsupported prompt ${details.prompt.name}`);
+    } catch (err) {
+      ctx.status = err instanceof errors.SessionNotFound ? 400 : 500;
+      ctx.type = 'html';
+      ctx.body = page(
+        'Error',
+        `<h1>Sign-in could not continue</h1><p>${htmlEscape(err instanceof Error ? err.message : 'unknown error')}</p><p>Start again from the application.</p>`,
+      );
+    }
+  });
+
+  async function finish(ctx: KoaContext, result: Record<string, unknown>, merge: boolean) {
+    await provider.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    ctx.respond = false; // interactionFinished wrote the 303 itself
+  }
+
+  const server = createServer(provider.callback());
+  await listen(server, cfg.asPort, 'authorization server');
+  return { url: cfg.issuer, close: () => closeServer(server) };
+}

@@ -1,0 +1,65 @@
+// Ports, URLs and lifetimes shared by the demo authorization server, resource server,
+// "other origin" server, the SPA (through VITE_* env vars) and the e2e setup.
+// Everything binds to 127.0.0.1: loopback only, never a public interface.
+
+export const HOST = '127.0.0.1';
+
+export interface DemoConfig {
+  asPort: number;
+  apiPort: number;
+  otherPort: number;
+  spaPort: number;
+  /** Issuer identifier, no trailing slash. */
+  issuer: string;
+  /** Base URL of the protected API; also its RFC 8707 resource identifier and the JWT `aud`. */
+  apiUrl: string;
+  /** A second origin that must never receive a token. */
+  otherUrl: string;
+  spaOrigin: string;
+  clientId: string;
+  /** Access token lifetime in seconds. */
+  accessTokenTtl: number;
+  /** Absolute refresh token lifetime in seconds (rotation does not extend it). */
+  refreshTokenTtl: number;
+  /** Exposes /__test/* endpoints (stats, request logs, reset). */
+  testControl: boolean;
+  /** Advertise and accept DPoP at the AS. Off until the resource server verifies DPoP proofs. */
+  dpop: boolean;
+  /** One log line per request. */
+  log: boolean;
+}
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+export function demoConfig(): DemoConfig {
+  const asPort = intFromEnv('AS_PORT', 4000);
+  const apiPort = intFromEnv('API_PORT', 4001);
+  const otherPort = intFromEnv('OTHER_PORT', 4002);
+  const spaPort = intFromEnv('SPA_PORT', 5173);
+  const testControl = process.env.TEST_CONTROL === '1';
+  return {
+    asPort,
+    apiPort,
+    otherPort,
+    spaPort,
+    issuer: `http://${HOST}:${asPort}`,
+    apiUrl: `http://${HOST}:${apiPort}/api/`,
+    otherUrl: `http://${HOST}:${otherPort}/`,
+    spaOrigin: `http://${HOST}:${spaPort}`,
+    clientId: 'browser-oauth-demo',
+    accessTokenTtl: intFromEnv('ACCESS_TOKEN_TTL', 60),
+    refreshTokenTtl: intFromEnv('REFRESH_TOKEN_TTL', 24 * 60 * 60),
+    testControl,
+    dpop: process.env.DPOP === '1',
+    // Tests want quiet servers by default; DEMO_LOG=1/0 overrides.
+    log: process.env.DEMO_LOG ? process.env.DEMO_LOG === '1' : !testControl,
+  };
+}

@@ -1,0 +1,85 @@
+// Starts the whole demo: authorization server, protected API, other origin, then the SPA (Vite).
+//   npx tsx demo/server/main.ts [--mode dev|preview] [--no-spa]
+// Env: AS_PORT, API_PORT, OTHER_PORT, SPA_PORT, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, TEST_CONTROL=1, DEMO_LOG.
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createAuthorizationServer } from './authorization-server.ts';
+import { demoConfig } from './config.ts';
+import type { RunningServer } from './http-util.ts';
+import { createOtherServer, createResourceServer } from './resource-server.ts';
+
+const { values } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'dev' },
+    'no-spa': { type: 'boolean', default: false },
+  },
+});
+const mode = values.mode;
+if (mode !== 'dev' && mode !== 'preview') {
+  console.error(`--mode must be "dev" or "preview", got "${mode}"`);
+  process.exit(2);
+}
+
+const cfg = demoConfig();
+const running: RunningServer[] = [];
+let shuttingDown = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!shuttingDown) {
+    shuttingDown = true;
+    // Reverse start order; a failing close must not keep the others open.
+    await Promise.allSettled(running.reverse().map((s) => s.close()));
+  }
+  process.exit(code);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    console.log(`demo: ${signal}, stopping servers`);
+    void shutdown(0);
+  });
+}
+
+try {
+  running.push(await createAuthorizationServer(cfg));
+  running.push(await createResourceServer(cfg));
+  running.push(await createOtherServer(cfg));
+
+  if (!values['no-spa']) {
+    // The SPA reads these at build/dev time (import.meta.env.VITE_*).
+    Object.assign(process.env, {
+      VITE_ISSUER: cfg.issuer,
+      VITE_API_URL: cfg.apiUrl,
+      VITE_OTHER_URL: cfg.otherUrl,
+      VITE_CLIENT_ID: cfg.clientId,
+      VITE_SPA_ORIGIN: cfg.spaOrigin,
+    });
+    const configFile = fileURLToPath(new URL('../vite.config.ts', import.meta.url));
+    const vite = await import('vite');
+    const spa = { host: '127.0.0.1', port: cfg.spaPort, strictPort: true };
+    if (mode === 'dev') {
+      const server = await vite.createServer({ configFile, server: spa });
+      await server.listen();
+      running.push({ url: cfg.spaOrigin, close: () => server.close() });
+    } else {
+      await vite.build({ configFile });
+      const server = await vite.preview({ configFile, preview: spa });
+      running.push({ url: cfg.spaOrigin, close: () => server.close() });
+    }
+  }
+} catch (err) {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`demo: failed to start: ${message}`);
+  await shutdown(1);
+}
+
+console.log(`
+browser-oauth demo${values['no-spa'] ? ' (servers only)' : ` (${mode})`}
+  SPA                    ${values['no-spa'] ? '(not started: --no-spa)' : `${cfg.spaOrigin}/`}
+  Authorization server   ${cfg.issuer}   (discovery: ${cfg.issuer}/.well-known/openid-configuration)
+  Protected API          ${cfg.apiUrl}me   (public: ${cfg.apiUrl}public)
+  Other origin           ${cfg.otherUrl}echo
+  Client id              ${cfg.clientId}
+  Demo user              alice / alice
+  Token lifetimes        access ${cfg.accessTokenTtl}s, refresh ${cfg.refreshTokenTtl}s${cfg.testControl ? '\n  Test control           ON (/__test/*)' : ''}
+Press Ctrl+C to stop.`);

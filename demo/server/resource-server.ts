@@ -1,0 +1,268 @@
+// The demo protected API (API_PORT) and a second, unrelated origin (OTHER_PORT) that must never
+// see a token. Plain node:http; JWT access tokens verified with jose against the AS's JWKS.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { DemoConfig } from './config.ts';
+import { closeServer, listen, logLine, sendJson, type RunningServer } from './http-util.ts';
+
+const REALM = 'demo-api';
+const REQUIRED_SCOPE = 'api:read';
+
+// ---------------------------------------------------------------------------------------------
+// Shared plumbing: CORS for the SPA origin only, request recording for tests
+
+export type AuthorizationKind = 'none' | 'bearer' | 'dpop' | 'other';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  authorization: AuthorizationKind;
+  hasDpopHeader: boolean;
+  status: number;
+}
+
+function parseAuthorization(header: string | undefined): { kind: AuthorizationKind; scheme?: string; token?: string } {
+  if (!header) return { kind: 'none' };
+  const match = /^(\S+)(?:\s+(\S+))?\s*$/.exec(header);
+  const scheme = match?.[1] ?? header.split(/\s/)[0] ?? '';
+  const lower = scheme.toLowerCase();
+  const kind: AuthorizationKind = lower === 'bearer' ? 'bearer' : lower === 'dpop' ? 'dpop' : 'other';
+  return { kind, scheme, token: match?.[2] };
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+/**
+ * Wraps a route handler with CORS (exact SPA origin, `Vary: Origin`), preflight handling,
+ * the /__test endpoints and a per-request log line.
+ */
+function serve(cfg: DemoConfig, tag: string, baseUrl: string, handler: Handler) {
+  let recorded: RecordedRequest[] = [];
+
+  return createServer(async (req, res) => {
+    const startedAt = Date.now();
+    const url = new URL(req.url ?? '/', baseUrl);
+    const origin = req.headers.origin;
+
+    res.setHeader('Vary', 'Origin');
+    if (origin === cfg.spaOrigin) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, DPoP-Nonce');
+    }
+
+    res.on('finish', () => {
+      if (cfg.log) logLine(tag, req.method ?? '?', url.pathname, res.statusCode, startedAt);
+    });
+
+    if (req.method === 'OPTIONS') {
+      // Preflight. An unknown origin gets no CORS headers, so the browser blocks the real request.
+      if (origin === cfg.spaOrigin) {
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+        res.setHeader('Access-Control-Allow-Headers', 'authorization, dpop, content-type');
+      }
+      res.writeHead(204).end();
+      return;
+    }
+
+    if (cfg.testControl && url.pathname.startsWith('/__test/')) {
+      if (req.method === 'GET' && url.pathname === '/__test/requests') return sendJson(res, 200, recorded);
+      if (req.method === 'POST' && url.pathname === '/__test/reset') {
+        recorded = [];
+        res.writeHead(204).end();
+        return;
+      }
+    }
+
+    res.on('finish', () => {
+      recorded.push({
+        method: req.method ?? '?',
+        path: url.pathname,
+        authorization: parseAuthorization(req.headers.authorization).kind,
+        hasDpopHeader: req.headers.dpop !== undefined,
+        status: res.statusCode,
+      });
+    });
+
+    try {
+      await handler(req, res, url);
+    } catch (err) {
+      console.error(`[${tag}] ${req.method} ${url.pathname}:`, err instanceof Error ? err.message : err);
+      if (!res.headersSent) sendJson(res, 500, { error: 'server_error' });
+      else res.destroy();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access token verification
+
+/** Why a request is not authorized; mapped to RFC 6750 §3 `WWW-Authenticate`. */
+class AuthError extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    readonly error: 'invalid_token' | 'insufficient_scope' | 'invalid_request' | undefined,
+    readonly description: string,
+  ) {
+    super(description);
+  }
+}
+
+function wwwAuthenticate(err: AuthError): string {
+  const params = [`realm="${REALM}"`];
+  if (err.error) {
+    // Quoted-string values: keep them free of quotes and backslashes.
+    params.push(`error="${err.error}"`, `error_description="${err.description.replace(/["\\]/g, "'")}"`);
+  }
+  if (err.error === 'insufficient_scope') params.push(`scope="${REQUIRED_SCOPE}"`);
+  return `Bearer ${params.join(', ')}`;
+}
+
+/** Readable reason without echoing anything from the token (jose messages quote claim names). */
+function describeJoseError(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return 'access token expired';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return `access token claim ${err.claim} is invalid`;
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'access token signature is invalid';
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'access token algorithm not allowed';
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'access token signed with an unknown key';
+  if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) return 'access token is malformed';
+  return 'access token is invalid';
+}
+
+function createAccessTokenVerifier(cfg: DemoConfig) {
+  // jwks_uri comes from discovery, fetched on first use (and again after a failure).
+  let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  const getJwks = () => {
+    jwks ??= (async () => {
+      const res = await fetch(`${cfg.issuer}/.well-known/openid-configuration`);
+      if (!res.ok) throw new Error(`discovery failed with HTTP ${res.status}`);
+      const { jwks_uri: jwksUri } = (await res.json()) as { jwks_uri: string };
+      return createRemoteJWKSet(new URL(jwksUri));
+    })().catch((err: unknown) => {
+      jwks = undefined;
+      throw err;
+    });
+    return jwks;
+  };
+
+  /** Checks common to every presentation: signature, iss, aud (RFC 8707 resource), typ, exp. */
+  async function verifyJwt(token: string): Promise<JWTPayload> {
+    const keySet = await getJwks();
+    try {
+      const { payload } = await jwtVerify(token, keySet, {
+        issuer: cfg.issuer,
+        audience: cfg.apiUrl,
+        typ: 'at+jwt',
+        algorithms: ['ES256', 'RS256'],
+        requiredClaims: ['exp', 'iat', 'sub', 'client_id'],
+      });
+      return payload;
+    } catch (err) {
+      throw new AuthError(401, 'invalid_token', describeJoseError(err));
+    }
+  }
+
+  /** `Authorization: Bearer`: an unbound token only (a DPoP-bound one must come with its proof). */
+  async function verifyBearer(token: string): Promise<JWTPayload> {
+    const payload = await verifyJwt(token);
+    if ((payload.cnf as { jkt?: unknown } | undefined)?.jkt !== undefined) {
+      throw new AuthError(401, 'invalid_token', 'DPoP-bound access token presented as a Bearer token');
+    }
+    return payload;
+  }
+
+  // Future RFC 9449 support goes in a sibling `verifyDpop(req, token)`: verifyJwt(token), then
+  // check the `DPoP` proof header (typ dpop+jwt, htm/htu, iat, jti replay, ath = hash(token),
+  // thumbprint == cnf.jkt, optional DPoP-Nonce) and answer with a `DPoP` WWW-Authenticate challenge.
+
+  /** Authenticates a request to the API; throws AuthError. */
+  async function authenticate(req: IncomingMessage): Promise<JWTPayload> {
+    const auth = parseAuthorization(req.headers.authorization);
+    let payload: JWTPayload;
+    switch (auth.kind) {
+      case 'none':
+        throw new AuthError(401, undefined, 'no access token');
+      case 'bearer':
+        if (!auth.token) throw new AuthError(401, 'invalid_token', 'malformed Authorization header');
+        payload = await verifyBearer(auth.token);
+        break;
+      case 'dpop':
+        throw new AuthError(401, 'invalid_token', 'DPoP is not supported by this resource server yet');
+      default:
+        throw new AuthError(401, 'invalid_token', 'unsupported authorization scheme');
+    }
+    const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+    if (!scopes.includes(REQUIRED_SCOPE)) {
+      throw new AuthError(403, 'insufficient_scope', `the ${REQUIRED_SCOPE} scope is required`);
+    }
+    return payload;
+  }
+
+  return { authenticate, warmUp: () => getJwks().then(() => undefined) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers
+
+export async function createResourceServer(cfg: DemoConfig): Promise<RunningServer> {
+  const { authenticate, warmUp } = createAccessTokenVerifier(cfg);
+  // Discover the AS now (it starts first), so the API's own discovery request lands before tests
+  // reset the AS counters rather than in the middle of a test. A failure is retried on first use.
+  await warmUp().catch(() => undefined);
+  const apiPath = new URL(cfg.apiUrl).pathname; // '/api/'
+
+  const server = serve(cfg, 'api', cfg.apiUrl, async (req, res, url) => {
+    const route = url.pathname.startsWith(apiPath) ? url.pathname.slice(apiPath.length) : undefined;
+    if (req.method === 'GET' && route === 'public') {
+      return sendJson(res, 200, { message: 'Public data: no token needed.', time: new Date().toISOString() });
+    }
+    if (req.method === 'GET' && route === 'redirect') {
+      // Lets tests prove the SDK never follows a redirect with the token attached.
+      res.writeHead(302, { Location: `${cfg.otherUrl}echo`, 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    if (req.method === 'GET' && route === 'me') {
+      let claims: JWTPayload;
+      try {
+        claims = await authenticate(req);
+      } catch (err) {
+        if (!(err instanceof AuthError)) throw err;
+        return sendJson(
+          res,
+          err.status,
+          err.error ? { error: err.error, error_description: err.description } : { error_description: err.description },
+          { 'WWW-Authenticate': wwwAuthenticate(err) },
+        );
+      }
+      return sendJson(res, 200, {
+        sub: claims.sub,
+        scope: claims.scope,
+        client_id: claims.client_id,
+        exp: claims.exp,
+        iat: claims.iat,
+        message: `Hello ${claims.sub}, this came from the protected API.`,
+      });
+    }
+    sendJson(res, 404, { error: 'not_found' });
+  });
+
+  await listen(server, cfg.apiPort, 'resource server');
+  return { url: cfg.apiUrl, close: () => closeServer(server) };
+}
+
+/** Another origin: reports only whether (and with which scheme) a credential reached it. */
+export async function createOtherServer(cfg: DemoConfig): Promise<RunningServer> {
+  const server = serve(cfg, 'other', cfg.otherUrl, (req, res, url) => {
+    if ((req.method === 'GET' || req.method === 'POST') && url.pathname === '/echo') {
+      const auth = parseAuthorization(req.headers.authorization);
+      req.resume(); // discard any POST body
+      return sendJson(res, 200, {
+        authorization: auth.kind === 'none' ? null : auth.scheme,
+        hasDpopHeader: req.headers.dpop !== undefined,
+      });
+    }
+    sendJson(res, 404, { error: 'not_found' });
+  });
+
+  await listen(server, cfg.otherPort, 'other-origin server');
+  return { url: cfg.otherUrl, close: () => closeServer(server) };
+}

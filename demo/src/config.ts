@@ -1,0 +1,18 @@
+// Settings of the demo, from the VITE_* variables the launcher (demo/server) sets.
+
+const env = import.meta.env;
+
+/** A URL prefix used for path concatenation (`apiUrl + 'me'`) must end with a slash. */
+const withSlash = (url: string): string => (url.endsWith('/') ? url : `${url}/`);
+
+export const issuer: string = env.VITE_ISSUER || 'http://127.0.0.1:4000';
+export const clientId: string = env.VITE_CLIENT_ID || 'browser-oauth-demo';
+/** The configured resource prefix: only URLs under it receive the access token. */
+export const apiUrl: string = withSlash(env.VITE_API_URL || 'http://127.0.0.1:4001/api/');
+/** An origin that is not a resource: requests to it must never carry a token. */
+export const otherUrl: string = withSlash(env.VITE_OTHER_URL || 'http://127.0.0.1:4002/');
+export const spaOrigin: string = (env.VITE_SPA_ORIGIN || 'http://127.0.0.1:5173').replace(/\/+$/, '');
+
+export const scope = 'openid profile email offline_access api:read';
+export const redirectUri = `${spaOrigin}/callback.html`;
+export const postLogoutRedirectUri = `${spaOrigin}/`;

@@ -1,0 +1,122 @@
+import { expect, type Page } from '@playwright/test';
+import { ports } from '../playwright.config';
+
+export const AS = `http://127.0.0.1:${ports.as}`;
+export const API = `http://127.0.0.1:${ports.api}`;
+export const OTHER = `http://127.0.0.1:${ports.other}`;
+export const CLIENT_ID = 'browser-oauth-demo';
+/** The SDK's IndexedDB database for the demo's (issuer, client). */
+export const DB_NAME = `browser-oauth:${AS}:${CLIENT_ID}`;
+
+export interface AsStats {
+  authorization: number;
+  token: { authorization_code: number; refresh_token: number };
+  tokenErrors: Record<string, number>;
+  revocation: number;
+  endSession: number;
+  discovery: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  authorization: 'none' | 'bearer' | 'dpop' | 'other';
+  hasDpopHeader: boolean;
+  status: number;
+}
+
+async function json<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, init);
+  expect(response.ok, `${url} answered ${response.status}`).toBe(true);
+  return (await response.json()) as T;
+}
+
+/** Counters kept by the authorization server itself: what really reached it. */
+export const asStats = () => json<AsStats>(`${AS}/__test/stats`);
+export const apiRequests = () => json<RecordedRequest[]>(`${API}/__test/requests`);
+export const otherRequests = () => json<RecordedRequest[]>(`${OTHER}/__test/requests`);
+
+export async function resetCounters(): Promise<void> {
+  await Promise.all([AS, API, OTHER].map((base) => fetch(`${base}/__test/reset`, { method: 'POST' })));
+}
+
+export const status = (page: Page) => page.getByTestId('status');
+
+/** Fills the embedded AS's login form as the demo user. */
+export async function submitLogin(page: Page): Promise<void> {
+  await page.locator('input[name=login]').fill('alice');
+  await page.locator('input[name=password]').fill('alice');
+  await page.locator('button[type=submit]').click();
+}
+
+/**
+ * Signs in from the demo home page and returns the callback URL the AS redirected to
+ * (so a test can replay it).
+ */
+export async function signIn(page: Page, path = '/'): Promise<string> {
+  await page.goto(path);
+  await expect(status(page)).toHaveText('signedOut');
+  await page.getByTestId('sign-in').click();
+  await page.waitForURL(`${AS}/**`);
+  const callback = page.waitForRequest((request) => request.url().includes('/callback.html?'));
+  await submitLogin(page);
+  const callbackUrl = (await callback).url();
+  await expect(status(page)).toHaveText('signedIn');
+  return callbackUrl;
+}
+
+/** Every key and value in the SDK's IndexedDB store, read from inside the page. */
+export async function storedEntries(page: Page): Promise<Record<string, unknown>> {
+  return page.evaluate(async (name) => {
+    const databases = await indexedDB.databases();
+    if (!databases.some((db) => db.name === name)) return {};
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open(name);
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    try {
+      if (!db.objectStoreNames.contains('kv')) return {};
+      const tx = db.transaction('kv', 'readonly');
+      const store = tx.objectStore('kv');
+      const [keys, values] = await Promise.all(
+        [store.getAllKeys(), store.getAll()].map(
+          (request) => new Promise<unknown[]>((resolve, reject) => {
+            request.onsuccess = () => resolve(request.result as unknown[]);
+            request.onerror = () => reject(request.error);
+          }),
+        ),
+      );
+      return Object.fromEntries((keys ?? []).map((key, i) => [String(key), values?.[i]]));
+    } finally {
+      db.close();
+    }
+  }, DB_NAME);
+}
+
+export interface StoredSessionShape {
+  accessToken: string;
+  refreshToken?: string;
+  idToken?: string;
+  expiresAt: number;
+}
+
+export async function storedSession(page: Page): Promise<StoredSessionShape | undefined> {
+  return (await storedEntries(page)).session as StoredSessionShape | undefined;
+}
+
+/** Web storage and script-visible cookies of the app's origin: the SDK must leave them empty. */
+export async function webStorage(page: Page): Promise<{ local: number; session: number; cookie: string }> {
+  return page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length, cookie: document.cookie }));
+}
+
+/** A refresh-token grant sent from outside the browser, to ask the AS whether a token still works. */
+export async function tryRefresh(refreshToken: string): Promise<{ status: number; error?: string }> {
+  const response = await fetch(`${AS}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID }),
+  });
+  const body = (await response.json()) as { error?: string };
+  return { status: response.status, ...(body.error !== undefined && { error: body.error }) };
+}

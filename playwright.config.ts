@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { chromium, defineConfig } from '@playwright/test';
+
+/**
+ * End-to-end tests: the demo app built against `dist/` (the SDK as users get it), the embedded
+ * oidc-provider and the demo API, on their own ports so a running `npm run demo` does not clash.
+ * One worker: the tests count requests at the shared authorization server.
+ */
+export const ports = { as: 4100, api: 4101, other: 4102, spa: 5273 } as const;
+
+/** Playwright's own Chromium when it is installed, else the system one; `CHROMIUM_PATH` overrides both. */
+function chromiumPath(): string {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  try {
+    const own = chromium.executablePath();
+    if (existsSync(own)) return own;
+  } catch {
+    // No browser registered with Playwright: fall through to the system one.
+  }
+  return '/usr/bin/chromium';
+}
+
+export default defineConfig({
+  testDir: 'e2e',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  forbidOnly: !!process.env.CI,
+  reporter: process.env.CI ? [['list']] : [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${ports.spa}`,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: chromiumPath(),
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+  },
+  projects: [{ name: 'chromium' }],
+  webServer: {
+    command: 'npx tsx demo/server/main.ts --mode preview',
+    url: `http://127.0.0.1:${ports.spa}/`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      AS_PORT: String(ports.as),
+      API_PORT: String(ports.api),
+      OTHER_PORT: String(ports.other),
+      SPA_PORT: String(ports.spa),
+      TEST_CONTROL: '1',
+      BROWSER_OAUTH_FROM: 'dist',
+      ACCESS_TOKEN_TTL: '60',
+    },
+  },
+});

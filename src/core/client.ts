@@ -1,0 +1,723 @@
+import * as o from 'oauth4webapi';
+import { discover } from './discovery.js';
+import { OAuthError, redact, toOAuthError } from './errors.js';
+import { boundedFetch, type FetchLike } from './http.js';
+import { initialState, transition, type AuthEvent, type SessionView } from './machine.js';
+import {
+  decodePending,
+  decodeSession,
+  PENDING_PREFIX,
+  sameAuthentication,
+  SESSION_KEY,
+  type PendingAuthorization,
+  type StoredSession,
+} from './session.js';
+import { openStore, type KeyValueStore } from './storage.js';
+import { browserTabs, type Tabs } from './tabs.js';
+import type { AuthState, LoginOptions, LogoutOptions, OAuthClient, OAuthClientOptions, RedirectResult, User } from './types.js';
+import {
+  configUrl,
+  isAllowedProtocol,
+  isAtRedirectUri,
+  isLoopback,
+  matchesResource,
+  parseResources,
+  safeReturnTo,
+  withoutCallbackParams,
+  type ResourcePrefix,
+} from './url.js';
+
+/** Validated, normalised options. */
+export interface ClientConfig {
+  readonly issuer: URL;
+  readonly clientId: string;
+  readonly redirectUri: URL;
+  readonly scope: string;
+  readonly resources: readonly ResourcePrefix[];
+  readonly postLogoutRedirectUri?: URL;
+  readonly storage: 'indexeddb' | 'memory';
+  readonly allowInsecureLoopback: boolean;
+  readonly timeout: number;
+  readonly maxResponseBytes: number;
+  readonly clockSkew: number;
+  readonly idTokenSigningAlg?: string;
+  /** Name of the IndexedDB database, the Web Lock and the BroadcastChannel of this (issuer, client). */
+  readonly name: string;
+}
+
+/** Everything the client does to the outside world; tests replace them. */
+export interface Effects {
+  fetch: FetchLike;
+  now(): number;
+  openStore(config: ClientConfig, onFallback: (error: OAuthError) => void): Promise<KeyValueStore>;
+  tabs(config: ClientConfig): Tabs;
+  location(): URL;
+  /** Rewrites the address bar without navigating (removes the callback parameters). */
+  replaceLocation(url: URL): void;
+  navigate(url: URL): void;
+  setTimer(task: () => void, ms: number): () => void;
+  /** Calls `task` when the tab may have slept: visible again, restored from bfcache, resumed, online. */
+  onWake(task: () => void): () => void;
+  sleep(ms: number): Promise<void>;
+  random(): number;
+  warn(message: string, error?: OAuthError): void;
+}
+
+const RESERVED_PARAMS = new Set([
+  'client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce',
+  'code_challenge', 'code_challenge_method', 'prompt', 'login_hint', 'request', 'request_uri',
+]);
+/** Lifetime assumed when the AS omits `expires_in` (RFC 6749 §5.1 makes it optional). */
+const DEFAULT_LIFETIME_S = 3600;
+/** Pending logins older than this are abandoned (the AS's own interaction expires sooner). */
+const PENDING_MAX_AGE_MS = 60 * 60 * 1000;
+/** Tries of a refresh that failed transiently (network, 5xx, timeout), with these pauses between them. */
+const REFRESH_RETRY_DELAYS_MS = [250, 1000];
+/** Leeway before expiry: a fifth of the token's lifetime, at most a minute (never a refresh loop). */
+const MAX_LEEWAY_MS = 60_000;
+/** The renewal timer never fires sooner than this after it is set. */
+const MIN_TIMER_MS = 2000;
+
+const TRANSIENT = new Set(['network', 'timeout', 'server_error']);
+const ENDS_SESSION = new Set(['invalid_grant', 'id_token_mismatch', 'login_required']);
+
+function positive(value: number | undefined, fallback: number, option: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError(`browser-oauth: "${option}" must be a positive number`);
+  return value;
+}
+
+/** Validates the options; every mistake is a `TypeError` at creation, not a surprise at login. */
+export function resolveConfig(options: OAuthClientOptions): ClientConfig {
+  if (typeof options !== 'object' || options === null) throw new TypeError('browser-oauth: options are required');
+  const loopback = options.allowInsecureLoopback === true;
+  const issuer = configUrl(options.issuer, 'issuer', loopback);
+  if (issuer.search !== '') throw new TypeError('browser-oauth: "issuer" must not have a query');
+  if (typeof options.clientId !== 'string' || options.clientId === '') throw new TypeError('browser-oauth: "clientId" must be a non-empty string');
+  const scope = options.scope ?? 'openid';
+  if (typeof scope !== 'string' || scope.trim() === '') throw new TypeError('browser-oauth: "scope" must be a non-empty string');
+  if (options.storage !== undefined && options.storage !== 'indexeddb' && options.storage !== 'memory') {
+    throw new TypeError('browser-oauth: "storage" must be "indexeddb" or "memory"');
+  }
+  const config: ClientConfig = {
+    // The issuer is compared byte for byte with the metadata's, so keep it exactly as given.
+    issuer: new URL(options.issuer),
+    clientId: options.clientId,
+    redirectUri: configUrl(options.redirectUri, 'redirectUri', loopback),
+    scope,
+    resources: parseResources(options.resources, loopback),
+    storage: options.storage ?? 'indexeddb',
+    allowInsecureLoopback: loopback,
+    timeout: positive(options.timeout, 10_000, 'timeout'),
+    maxResponseBytes: positive(options.maxResponseBytes, 1024 * 1024, 'maxResponseBytes'),
+    clockSkew: options.clockSkew ?? 0,
+    name: `browser-oauth:${options.issuer}:${options.clientId}`,
+  };
+  return {
+    ...config,
+    ...(options.postLogoutRedirectUri !== undefined && { postLogoutRedirectUri: configUrl(options.postLogoutRedirectUri, 'postLogoutRedirectUri', loopback) }),
+    ...(options.idTokenSigningAlg !== undefined && { idTokenSigningAlg: options.idTokenSigningAlg }),
+  };
+}
+
+const hasOpenId = (scope: string): boolean => scope.split(' ').includes('openid');
+const view = (session: StoredSession | null): SessionView | null =>
+  session && { user: session.claims ?? {}, expiresAt: session.expiresAt };
+
+/** The callback's checks are oauth4webapi's; this only names which one failed. */
+function callbackError(err: unknown): OAuthError {
+  if (err instanceof o.OperationProcessingError) {
+    if (err.message.includes('"iss"')) return new OAuthError('issuer_mismatch', 'The callback is not from the configured issuer', { cause: redact(err) });
+    if (err.message.includes('"state"')) return new OAuthError('state_mismatch', 'The callback state does not match this login', { cause: redact(err) });
+    return new OAuthError('invalid_callback', 'The callback is not a valid authorization response', { cause: redact(err) });
+  }
+  if (err instanceof o.UnsupportedOperationError) {
+    return new OAuthError('invalid_callback', 'Only the authorization code flow is accepted', { cause: redact(err) });
+  }
+  return toOAuthError(err);
+}
+
+/** Builds the client around injected effects; {@link createOAuthClient} supplies the browser's. */
+export function createClientWith(config: ClientConfig, effects: Effects): OAuthClient {
+  let state: AuthState = initialState;
+  const listeners = new Set<(state: AuthState) => void>();
+  /** This tab's copy of the stored session: the hot path (every `fetch`) never touches IndexedDB. */
+  let session: StoredSession | null = null;
+  let storePromise: Promise<KeyValueStore> | undefined;
+  let tabs: Tabs | undefined;
+  let loaded: Promise<void> | undefined;
+  let initialized: Promise<RedirectResult | undefined> | undefined;
+  let renewal: Promise<StoredSession> | undefined;
+  let cancelTimer: (() => void) | undefined;
+  let failedRenewals = 0;
+  const callbacks = new Map<string, Promise<RedirectResult>>();
+  const cleanups: Array<() => void> = [];
+  let destroyed = false;
+
+  const asFetch = boundedFetch(effects.fetch, { timeout: config.timeout, maxBytes: config.maxResponseBytes });
+
+  function dispatch(event: AuthEvent): void {
+    const next = transition(state, event);
+    if (next === state) return;
+    state = next;
+    for (const listener of [...listeners]) {
+      try {
+        listener(state);
+      } catch (err) {
+        // A broken subscriber must not stop the others or the SDK; surface it like an uncaught error.
+        setTimeout(() => {
+          throw err;
+        });
+      }
+    }
+  }
+
+  function alive(): void {
+    if (destroyed) throw new OAuthError('destroyed', 'This client was destroyed');
+  }
+
+  const store = (): Promise<KeyValueStore> =>
+    (storePromise ??= effects.openStore(config, (error) => effects.warn('IndexedDB is unavailable; the session lives in this tab only', error)));
+
+  function channel(): Tabs {
+    if (!tabs) {
+      tabs = effects.tabs(config);
+      cleanups.push(tabs.listen(() => void reload()));
+    }
+    return tabs;
+  }
+
+  /** oauth4webapi's options for a request to `endpoint` of the AS. */
+  function asRequest(endpoint: string | undefined): o.HttpRequestOptions<'POST', URLSearchParams> & o.HttpRequestOptions<'GET'> {
+    const options: o.HttpRequestOptions<'POST', URLSearchParams> = { [o.customFetch]: asFetch as never };
+    // SECURITY.md 27: plain http only to a loopback host, and only when the app opted in.
+    if (endpoint !== undefined && config.allowInsecureLoopback) {
+      const url = new URL(endpoint);
+      if (url.protocol === 'http:' && isLoopback(url)) options[o.allowInsecureRequests] = true;
+    }
+    return options as never;
+  }
+
+  function oauthClient(as: o.AuthorizationServer): o.Client {
+    const alg = config.idTokenSigningAlg ?? as.id_token_signing_alg_values_supported?.find((a) => a !== 'none') ?? 'RS256';
+    // Pinning the algorithm keeps `alg: none` ID tokens out even if the AS advertises it (SECURITY.md 10).
+    return { client_id: config.clientId, id_token_signed_response_alg: alg, [o.clockSkew]: config.clockSkew };
+  }
+
+  const metadata = (): Promise<o.AuthorizationServer> => discover(config.issuer, asRequest(config.issuer.href));
+
+  function leeway(s: StoredSession): number {
+    return Math.min(MAX_LEEWAY_MS, (s.expiresAt - s.issuedAt) / 5);
+  }
+  const isDue = (s: StoredSession): boolean => effects.now() >= s.expiresAt - leeway(s);
+
+  /** Reads the stored session into this tab (start, wake-up, or news from another tab). */
+  async function reload(): Promise<void> {
+    if (destroyed) return;
+    let kv: KeyValueStore;
+    try {
+      kv = await store();
+      session = decodeSession(await kv.get(SESSION_KEY), config.issuer.href, config.clientId) ?? null;
+    } catch (err) {
+      const error = toOAuthError(err, 'storage_unavailable');
+      if (error.code === 'storage_corrupt') {
+        // Foreign or damaged data is not a session; remove it so it cannot be half-used later.
+        session = null;
+        await storePromise?.then((s) => s.delete([SESSION_KEY])).catch(() => undefined);
+      }
+      if (!session) {
+        scheduleRenewal();
+        dispatch({ type: 'SIGNED_OUT', error });
+        return;
+      }
+      effects.warn('Reading the session failed; keeping this tab\u2019s copy', error);
+    }
+    scheduleRenewal();
+    dispatch({ type: 'SESSION_LOADED', session: view(session) });
+  }
+
+  const ensureLoaded = (): Promise<void> => (loaded ??= reload());
+
+  function scheduleRenewal(): void {
+    cancelTimer?.();
+    cancelTimer = undefined;
+    if (destroyed || !session?.refreshToken) return;
+    const backoff = failedRenewals === 0 ? 0 : Math.min(60_000, 5000 * 2 ** (failedRenewals - 1));
+    const delay = Math.max(MIN_TIMER_MS, session.expiresAt - leeway(session) - effects.now(), backoff);
+    cancelTimer = effects.setTimer(() => {
+      cancelTimer = undefined;
+      if (session && isDue(session)) renew(null).catch(() => undefined);
+      else scheduleRenewal();
+    }, delay);
+  }
+
+  /** Turns a token response into the session to store; `previous` is the session being refreshed. */
+  function sessionFrom(as: o.AuthorizationServer, result: o.TokenEndpointResponse, receivedAt: number, scope: string, previous?: StoredSession): StoredSession {
+    if (result.token_type !== 'bearer') {
+      throw new OAuthError('invalid_response', 'The token response has an unexpected token_type');
+    }
+    const claims = o.getValidatedIdTokenClaims(result) as User | undefined;
+    if (claims && previous?.claims && !sameAuthentication(previous.claims, claims)) {
+      throw new OAuthError('id_token_mismatch', 'The refreshed ID token is for another user or authentication');
+    }
+    const lifetime = Math.max(0, result.expires_in ?? DEFAULT_LIFETIME_S) * 1000;
+    const refreshToken = result.refresh_token ?? previous?.refreshToken;
+    const idToken = result.id_token ?? previous?.idToken;
+    const user = claims ? { ...claims } : previous?.claims;
+    return {
+      v: 1,
+      issuer: config.issuer.href,
+      clientId: config.clientId,
+      accessToken: result.access_token,
+      tokenType: 'bearer',
+      issuedAt: receivedAt,
+      expiresAt: receivedAt + lifetime,
+      ...(refreshToken !== undefined && { refreshToken }),
+      ...(idToken !== undefined && { idToken }),
+      ...(user !== undefined && { claims: user }),
+      scope: result.scope ?? previous?.scope ?? scope,
+      as,
+    };
+  }
+
+  /** One refresh-token grant, retried on transient faults; runs inside the cross-tab lock. */
+  async function refreshGrant(kv: KeyValueStore, current: StoredSession & { refreshToken: string }): Promise<StoredSession> {
+    const { as } = current;
+    const client = oauthClient(as);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const response = await o.refreshTokenGrantRequest(as, client, o.None(), current.refreshToken, asRequest(as.token_endpoint));
+        const receivedAt = effects.now();
+        const result = await o.processRefreshTokenResponse(as, client, response);
+        const next = sessionFrom(as, result, receivedAt, current.scope ?? config.scope, current);
+        // Rotation (SECURITY.md 14): the new record replaces the old in one write, and only if the
+        // session was not wiped (logout) or replaced (a new login) meanwhile.
+        const spent = current.refreshToken;
+        const wrote = await kv
+          .replaceIf(SESSION_KEY, (stored) => (stored as StoredSession | undefined)?.refreshToken === spent, next)
+          .catch((err: unknown) => {
+            // The AS has already rotated: losing `next` now would lose the session. Keep it in this tab.
+            effects.warn('The refreshed session could not be stored; it lives in this tab only', toOAuthError(err, 'storage_unavailable'));
+            return true;
+          });
+        if (!wrote) throw new OAuthError('login_required', 'The session ended while it was being refreshed');
+        return next;
+      } catch (err) {
+        const error = toOAuthError(err);
+        const delay = REFRESH_RETRY_DELAYS_MS[attempt];
+        if (!TRANSIENT.has(error.code) || delay === undefined) throw error;
+        await effects.sleep(delay * (1 + effects.random() / 2));
+      }
+    }
+  }
+
+  /**
+   * A fresh session, shared by every caller in this tab and, through the lock, in every tab.
+   * `rejected` is a token a resource refused: replace it even if it does not look expired.
+   */
+  function renew(rejected: string | null): Promise<StoredSession> {
+    if (renewal) return renewal;
+    dispatch({ type: 'REFRESH_STARTED' });
+    const run = (async () => {
+      try {
+        const next = await channel().withLock(async () => {
+          const kv = await store();
+          // Another tab may have refreshed (or logged out) while this one waited for the lock.
+          const current = decodeSession(await kv.get(SESSION_KEY), config.issuer.href, config.clientId);
+          if (!current) throw new OAuthError('login_required', 'Not signed in');
+          if (!isDue(current) && current.accessToken !== rejected) return current;
+          if (current.refreshToken === undefined) {
+            throw new OAuthError('login_required', 'The access token expired and there is no refresh token');
+          }
+          try {
+            const refreshed = await refreshGrant(kv, current as StoredSession & { refreshToken: string });
+            channel().post({ type: 'session-changed' });
+            return refreshed;
+          } catch (err) {
+            const error = toOAuthError(err);
+            if (ENDS_SESSION.has(error.code)) {
+              // SECURITY.md 16: the grant is gone; wipe it for every tab, never retry.
+              await kv.replaceIf(SESSION_KEY, (stored) => (stored as StoredSession | undefined)?.refreshToken === current.refreshToken, undefined).catch(() => undefined);
+              channel().post({ type: 'session-changed' });
+            }
+            throw error;
+          }
+        });
+        session = next;
+        failedRenewals = 0;
+        scheduleRenewal();
+        dispatch({ type: 'REFRESH_SUCCEEDED', session: view(next)! });
+        return next;
+      } catch (err) {
+        const error = toOAuthError(err);
+        if (ENDS_SESSION.has(error.code)) {
+          session = null;
+          failedRenewals = 0;
+        } else {
+          failedRenewals++;
+        }
+        scheduleRenewal();
+        dispatch({ type: 'REFRESH_FAILED', error, session: view(session) });
+        throw error;
+      } finally {
+        renewal = undefined;
+      }
+    })();
+    renewal = run;
+    return run;
+  }
+
+  async function accessToken(forceRefresh: boolean, rejected?: string): Promise<string> {
+    alive();
+    await ensureLoaded();
+    const current = session;
+    if (!current) throw new OAuthError('login_required', 'Not signed in');
+    if (!forceRefresh && rejected === undefined && !isDue(current)) return current.accessToken;
+    const target = rejected ?? (forceRefresh ? current.accessToken : null);
+    let next = await renew(target);
+    // Joined a renewal that was started for another reason and kept the token we must replace.
+    if (target !== null && next.accessToken === target) next = await renew(target);
+    return next.accessToken;
+  }
+
+  async function completeRedirect(url: URL): Promise<RedirectResult> {
+    const here = effects.location();
+    if (url.href === here.href) effects.replaceLocation(withoutCallbackParams(here));
+    dispatch({ type: 'CALLBACK_STARTED' });
+    try {
+      if (!isAtRedirectUri(url, config.redirectUri)) {
+        throw new OAuthError('invalid_callback', 'This URL is not the configured redirect URI');
+      }
+      const states = url.searchParams.getAll('state');
+      if (states.length !== 1 || states[0] === '') {
+        throw new OAuthError('state_mismatch', states.length > 1 ? 'The callback has more than one state' : 'The callback has no state');
+      }
+      const kv = await store();
+      // Consumed before anything else happens: a reloaded or replayed callback finds nothing (SECURITY.md 4).
+      const raw = await kv.take(PENDING_PREFIX + states[0]);
+      if (raw === undefined) {
+        throw new OAuthError('state_mismatch', 'No login in progress matches this callback (forged, replayed, or started elsewhere)');
+      }
+      const pending: PendingAuthorization = decodePending(raw, config.issuer.href, config.clientId);
+      if (pending.redirectUri !== config.redirectUri.href) {
+        throw new OAuthError('invalid_callback', 'The login was started with another redirect URI');
+      }
+      const { as } = pending;
+      const client = oauthClient(as);
+      let params: URLSearchParams;
+      try {
+        // The stored state and the stored metadata (for `iss`): never values from the URL (SECURITY.md 2, 6).
+        params = o.validateAuthResponse(as, client, url.searchParams, pending.state);
+      } catch (err) {
+        throw callbackError(err);
+      }
+      const response = await o.authorizationCodeGrantRequest(as, client, o.None(), params, pending.redirectUri, pending.codeVerifier, asRequest(as.token_endpoint));
+      const receivedAt = effects.now();
+      const result = await o.processAuthorizationCodeResponse(as, client, response, {
+        expectedNonce: pending.nonce ?? o.expectNoNonce,
+        requireIdToken: hasOpenId(pending.scope),
+      });
+      const next = sessionFrom(as, result, receivedAt, pending.scope);
+      await kv.set(SESSION_KEY, next);
+      session = next;
+      loaded ??= Promise.resolve();
+      failedRenewals = 0;
+      channel().post({ type: 'session-changed' });
+      scheduleRenewal();
+      dispatch({ type: 'CALLBACK_SUCCEEDED', session: view(next)! });
+      return { returnTo: pending.returnTo };
+    } catch (err) {
+      const error = toOAuthError(err);
+      // Whatever session was stored before is untouched; show it again.
+      await ensureLoaded().catch(() => undefined);
+      dispatch({ type: 'CALLBACK_FAILED', error, session: view(session) });
+      throw error;
+    }
+  }
+
+  /** Drops abandoned logins so storage does not fill with verifiers. Best effort. */
+  async function prunePending(kv: KeyValueStore): Promise<void> {
+    const cutoff = effects.now() - PENDING_MAX_AGE_MS;
+    const stale = (await kv.entries())
+      .filter(([key, value]) => key.startsWith(PENDING_PREFIX) && !((value as Partial<PendingAuthorization>)?.createdAt! > cutoff))
+      .map(([key]) => key);
+    if (stale.length > 0) await kv.delete(stale);
+  }
+
+  const client: OAuthClient = {
+    get state() {
+      return state;
+    },
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+
+    init() {
+      alive();
+      return (initialized ??= (async () => {
+        channel();
+        cleanups.push(
+          effects.onWake(() => {
+            void reload().then(() => {
+              if (session && isDue(session)) renew(null).catch(() => undefined);
+            });
+          }),
+        );
+        const here = effects.location();
+        if (isAtRedirectUri(here, config.redirectUri) && (here.searchParams.has('code') || here.searchParams.has('error'))) {
+          // Errors are in `state`; init() itself never rejects for a bad callback.
+          return client.handleRedirect(here).catch(() => undefined);
+        }
+        await ensureLoaded();
+        if (session && isDue(session)) renew(null).catch(() => undefined);
+        return undefined;
+      })());
+    },
+
+    async login(options: LoginOptions = {}) {
+      alive();
+      for (const name of Object.keys(options.params ?? {})) {
+        if (RESERVED_PARAMS.has(name)) throw new TypeError(`browser-oauth: login params cannot set "${name}"`);
+      }
+      dispatch({ type: 'LOGIN_STARTED' });
+      try {
+        const as = await metadata();
+        if (as.authorization_endpoint === undefined) throw new OAuthError('discovery_failed', 'The authorization server has no authorization endpoint');
+        const url = new URL(as.authorization_endpoint);
+        if (!isAllowedProtocol(url, config.allowInsecureLoopback)) throw new OAuthError('insecure_url', 'The authorization endpoint is not https');
+        const scope = options.scope ?? config.scope;
+        const codeVerifier = o.generateRandomCodeVerifier();
+        const stateValue = o.generateRandomState();
+        const nonce = hasOpenId(scope) ? o.generateRandomNonce() : undefined;
+        const here = effects.location();
+        const pending: PendingAuthorization = {
+          v: 1,
+          issuer: config.issuer.href,
+          clientId: config.clientId,
+          redirectUri: config.redirectUri.href,
+          state: stateValue,
+          codeVerifier,
+          ...(nonce !== undefined && { nonce }),
+          scope,
+          returnTo: safeReturnTo(options.returnTo ?? `${here.pathname}${here.search}${here.hash}`, here.origin),
+          createdAt: effects.now(),
+          as,
+        };
+        for (const [name, value] of Object.entries(options.params ?? {})) url.searchParams.set(name, value);
+        url.searchParams.set('client_id', config.clientId);
+        url.searchParams.set('redirect_uri', config.redirectUri.href);
+        url.searchParams.set('response_type', 'code');
+        url.searchParams.set('scope', scope);
+        url.searchParams.set('state', stateValue);
+        // S256 only; `plain` is never offered (SECURITY.md 1).
+        url.searchParams.set('code_challenge', await o.calculatePKCECodeChallenge(codeVerifier));
+        url.searchParams.set('code_challenge_method', 'S256');
+        if (nonce !== undefined) url.searchParams.set('nonce', nonce);
+        if (options.prompt !== undefined) url.searchParams.set('prompt', options.prompt);
+        if (options.loginHint !== undefined) url.searchParams.set('login_hint', options.loginHint);
+        const kv = await store();
+        await prunePending(kv).catch(() => undefined);
+        // Stored before navigating: the callback may land in another tab or after a restart.
+        await kv.set(PENDING_PREFIX + stateValue, pending);
+        effects.navigate(url);
+      } catch (err) {
+        const error = toOAuthError(err);
+        await ensureLoaded().catch(() => undefined);
+        dispatch({ type: 'LOGIN_FAILED', error, session: view(session) });
+        throw error;
+      }
+    },
+
+    handleRedirect(input) {
+      try {
+        alive();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      const here = effects.location();
+      const url = new URL(input ?? here.href, here.href);
+      // React StrictMode and double init() run this twice: share one exchange per URL (the AS
+      // revokes every token of a grant whose code is used twice).
+      let pending = callbacks.get(url.href);
+      if (!pending) {
+        pending = completeRedirect(url);
+        callbacks.set(url.href, pending);
+      }
+      return pending;
+    },
+
+    getAccessToken(options = {}) {
+      return accessToken(options.forceRefresh === true);
+    },
+
+    async fetch(input, init) {
+      alive();
+      const target = new URL(input instanceof Request ? input.url : String(input), effects.location());
+      // Anything that is not a configured resource goes out untouched: no token, no header.
+      if (!matchesResource(target, config.resources)) return effects.fetch(input, init);
+      const request = new Request(input, init);
+      const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+      const passthrough: RequestInit = {
+        credentials: request.credentials,
+        cache: request.cache,
+        mode: request.mode,
+        referrerPolicy: request.referrerPolicy,
+        integrity: request.integrity,
+        keepalive: request.keepalive,
+      };
+      const options: o.ProtectedResourceRequestOptions = {
+        // oauth4webapi sends `redirect: 'manual'`: a redirect is never followed with the token (SECURITY.md 19).
+        [o.customFetch]: ((url: string, init: RequestInit) => effects.fetch(url, { ...passthrough, ...init })) as never,
+        signal: request.signal,
+        ...(target.protocol === 'http:' && { [o.allowInsecureRequests]: true }),
+      };
+      const send = async (token: string): Promise<Response> => {
+        try {
+          const response = await o.protectedResourceRequest(token, request.method, target, new Headers(request.headers), body, options);
+          if (response.type === 'opaqueredirect') throw new OAuthError('resource_redirect', 'The resource answered with a redirect; it was not followed');
+          return response;
+        } catch (err) {
+          if (err instanceof o.WWWAuthenticateChallengeError) {
+            const invalid = err.status === 401 && err.cause.some((c) => c.parameters.error === 'invalid_token');
+            if (!invalid) return err.response;
+          }
+          if (request.signal.aborted) throw err;
+          throw toOAuthError(err, 'network');
+        }
+      };
+      const token = await accessToken(false);
+      try {
+        return await send(token);
+      } catch (err) {
+        if (!(err instanceof OAuthError) || err.code !== 'invalid_token') throw err;
+        // SECURITY.md 20: one refresh and one retry, then the error.
+        return send(await accessToken(false, token));
+      }
+    },
+
+    async logout(options: LogoutOptions = {}) {
+      alive();
+      const { revoke = true, endSession = false } = options;
+      await ensureLoaded().catch(() => undefined);
+      const kv = await store();
+      let current = session;
+      try {
+        current = decodeSession(await kv.get(SESSION_KEY), config.issuer.href, config.clientId) ?? current;
+      } catch {
+        // Unreadable storage is wiped below all the same.
+      }
+      session = null;
+      failedRenewals = 0;
+      scheduleRenewal();
+      let wipeError: OAuthError | undefined;
+      try {
+        // Everything: tokens and pending logins (SECURITY.md 25). A refresh finishing later cannot
+        // write back, because it only replaces the record it spent.
+        await kv.clear();
+      } catch (err) {
+        wipeError = toOAuthError(err, 'storage_unavailable');
+      }
+      channel().post({ type: 'session-changed' });
+      dispatch({ type: 'SIGNED_OUT' });
+      if (current?.refreshToken && revoke && current.as.revocation_endpoint) {
+        try {
+          const response = await o.revocationRequest(current.as, oauthClient(current.as), o.None(), current.refreshToken, asRequest(current.as.revocation_endpoint));
+          await o.processRevocationResponse(response);
+        } catch (err) {
+          // Best effort: the local wipe already happened and must not be undone by a failed revocation.
+          effects.warn('Revoking the refresh token failed', toOAuthError(err));
+        }
+      }
+      if (wipeError) throw wipeError;
+      const endpoint = current?.as.end_session_endpoint;
+      if (endSession && endpoint) {
+        const url = new URL(endpoint);
+        if (!isAllowedProtocol(url, config.allowInsecureLoopback)) throw new OAuthError('insecure_url', 'The end-session endpoint is not https');
+        const here = effects.location();
+        const back = options.returnTo !== undefined ? new URL(safeReturnTo(options.returnTo, here.origin), here.origin) : config.postLogoutRedirectUri;
+        url.searchParams.set('client_id', config.clientId);
+        if (current?.idToken) url.searchParams.set('id_token_hint', current.idToken);
+        if (back) url.searchParams.set('post_logout_redirect_uri', back.href);
+        effects.navigate(url);
+      }
+    },
+
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      cancelTimer?.();
+      for (const cleanup of cleanups.splice(0)) cleanup();
+      tabs?.close();
+      listeners.clear();
+    },
+  };
+  return client;
+}
+
+/** The browser's effects. Nothing here runs at import time (SSR-safe). */
+export function browserEffects(): Effects {
+  const warned = new Set<string>();
+  return {
+    fetch: (input, init) => fetch(input, init),
+    now: () => Date.now(),
+    openStore: (config, onFallback) => openStore(config.name, config.storage, onFallback),
+    tabs: (config) => browserTabs(config.name),
+    location: () => new URL(location.href),
+    replaceLocation: (url) => history.replaceState(history.state, '', url.href),
+    navigate: (url) => location.assign(url.href),
+    setTimer: (task, ms) => {
+      const id = setTimeout(task, ms);
+      return () => clearTimeout(id);
+    },
+    onWake: (task) => {
+      if (typeof document === 'undefined') return () => undefined;
+      const onVisible = () => {
+        if (document.visibilityState === 'visible') task();
+      };
+      document.addEventListener('visibilitychange', onVisible);
+      document.addEventListener('resume', task);
+      window.addEventListener('pageshow', task);
+      window.addEventListener('online', task);
+      return () => {
+        document.removeEventListener('visibilitychange', onVisible);
+        document.removeEventListener('resume', task);
+        window.removeEventListener('pageshow', task);
+        window.removeEventListener('online', task);
+      };
+    },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: () => Math.random(),
+    warn: (message, error) => {
+      // Once per kind of trouble: a broken IndexedDB should not flood the console. Never a secret: codes only.
+      if (warned.has(message)) return;
+      warned.add(message);
+      console.warn(`[browser-oauth] ${message}${error ? ` (${error.code})` : ''}`);
+    },
+  };
+}
+
+/**
+ * Creates the OAuth client for one authorization server and one registered public client.
+ * Throws `TypeError` for invalid options; touches no browser API until a method is called.
+ *
+ * @example
+ * ```ts
+ * import { createOAuthClient } from 'browser-oauth';
+ *
+ * const auth = createOAuthClient({
+ *   issuer: 'https://id.example.com',
+ *   clientId: 'spa',
+ *   redirectUri: 'https://app.example.com/callback',
+ *   scope: 'openid profile offline_access',
+ *   resources: ['https://api.example.com/'],
+ * });
+ * await auth.init();
+ * if (auth.state.status === 'signedOut') await auth.login();
+ * const res = await auth.fetch('https://api.example.com/me');
+ * ```
+ */
+export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
+  return createClientWith(resolveConfig(options), browserEffects());
+}

@@ -1,0 +1,196 @@
+import * as o from 'oauth4webapi';
+
+/**
+ * Every stable `code` an {@link OAuthError} can carry. `switch (err.code)` narrows on it.
+ *
+ * Callback: `state_mismatch`, `issuer_mismatch`, `nonce_mismatch`, `invalid_callback`, and the AS's
+ * authorization errors `access_denied`, `login_required`, `interaction_required`, `consent_required`,
+ * `authorization_error` (any other `error` value; the raw value is in {@link OAuthError.error}).
+ * Token endpoint: `invalid_grant` (the session is over), `invalid_client`, `invalid_scope`, `oauth_error`
+ * (any other `error`), `invalid_id_token`, `id_token_mismatch` (a refreshed ID token for another user).
+ * Transport: `network`, `timeout`, `server_error` (5xx), `invalid_response` (not a conforming response),
+ * `response_too_large`. Resources: `invalid_token` (rejected even after one refresh), `resource_redirect`.
+ * Local: `login_required` (no session), `storage_unavailable`, `storage_corrupt`, `insecure_url`,
+ * `discovery_failed`, `destroyed`.
+ */
+export type OAuthErrorCode =
+  | 'state_mismatch'
+  | 'issuer_mismatch'
+  | 'nonce_mismatch'
+  | 'invalid_callback'
+  | 'access_denied'
+  | 'login_required'
+  | 'interaction_required'
+  | 'consent_required'
+  | 'authorization_error'
+  | 'invalid_grant'
+  | 'invalid_client'
+  | 'invalid_scope'
+  | 'oauth_error'
+  | 'invalid_id_token'
+  | 'id_token_mismatch'
+  | 'network'
+  | 'timeout'
+  | 'server_error'
+  | 'invalid_response'
+  | 'response_too_large'
+  | 'invalid_token'
+  | 'resource_redirect'
+  | 'storage_unavailable'
+  | 'storage_corrupt'
+  | 'insecure_url'
+  | 'discovery_failed'
+  | 'destroyed';
+
+/** Details an {@link OAuthError} may carry besides its code. */
+export interface OAuthErrorDetails {
+  /** The AS's or resource's `error` value, verbatim (untrusted text). */
+  error?: string;
+  /** The AS's `error_description` (untrusted text: render it as text, never as HTML). */
+  errorDescription?: string;
+  /** HTTP status of the response that failed, when there was one. */
+  status?: number;
+  /** The underlying error, with every secret removed. */
+  cause?: unknown;
+}
+
+/**
+ * The only error type the SDK rejects with (bad configuration throws `TypeError` instead).
+ * It never contains a token, code, state, nonce or PKCE verifier — not in its message, not in `cause`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await auth.handleRedirect();
+ * } catch (err) {
+ *   if (err instanceof OAuthError && err.code === 'access_denied') showMessage('Sign-in was cancelled');
+ *   else throw err;
+ * }
+ * ```
+ */
+export class OAuthError extends Error {
+  override readonly name = 'OAuthError';
+  readonly code: OAuthErrorCode;
+  readonly error?: string;
+  readonly errorDescription?: string;
+  readonly status?: number;
+
+  constructor(code: OAuthErrorCode, message: string, details: OAuthErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    if (details.error !== undefined) this.error = details.error;
+    if (details.errorDescription !== undefined) this.errorDescription = details.errorDescription;
+    if (details.status !== undefined) this.status = details.status;
+  }
+}
+
+// The AS controls these strings; keep them bounded so a hostile server cannot flood logs or UIs.
+const untrusted = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value.slice(0, 300) : undefined;
+
+/**
+ * oauth4webapi puts the token response body or the callback parameters (code, state) in `cause`.
+ * Keep only the name and message (static strings in oauth4webapi) and drop everything else.
+ */
+export function redact(err: unknown): Error | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const safe = new Error(err.message.slice(0, 300));
+  safe.name = err.name;
+  return safe;
+}
+
+const AUTHORIZATION_ERRORS = new Set<OAuthErrorCode>([
+  'access_denied',
+  'login_required',
+  'interaction_required',
+  'consent_required',
+]);
+
+/** Maps an `error` value from the AS to a stable code. */
+function codeForAsError(error: string, status: number | undefined): OAuthErrorCode {
+  switch (error) {
+    case 'invalid_grant':
+    case 'invalid_client':
+    case 'invalid_scope':
+      return error;
+    case 'unauthorized_client':
+      return 'invalid_client';
+    case 'server_error':
+    case 'temporarily_unavailable':
+      return 'server_error';
+    default:
+      return status !== undefined && status >= 500 ? 'server_error' : 'oauth_error';
+  }
+}
+
+/**
+ * Turns whatever a step threw into an {@link OAuthError}. `fallback` is the code for protocol
+ * violations that are not more specifically recognised.
+ */
+export function toOAuthError(err: unknown, fallback: OAuthErrorCode = 'invalid_response'): OAuthError {
+  if (err instanceof OAuthError) return err;
+  if (err instanceof o.ResponseBodyError) {
+    return new OAuthError(codeForAsError(err.error, err.status), `The authorization server answered ${err.status} ${untrusted(err.error)}`, {
+      error: untrusted(err.error),
+      errorDescription: untrusted(err.error_description),
+      status: err.status,
+      cause: redact(err),
+    });
+  }
+  if (err instanceof o.AuthorizationResponseError) {
+    const error = untrusted(err.error) ?? 'authorization_error';
+    const code = AUTHORIZATION_ERRORS.has(error as OAuthErrorCode) ? (error as OAuthErrorCode) : 'authorization_error';
+    return new OAuthError(code, `The authorization server refused the request: ${error}`, {
+      error,
+      errorDescription: untrusted(err.error_description),
+      cause: redact(err),
+    });
+  }
+  if (err instanceof o.WWWAuthenticateChallengeError) {
+    const challenge = err.cause[0];
+    const error = untrusted(challenge?.parameters.error);
+    return new OAuthError(error === 'invalid_token' ? 'invalid_token' : codeForAsError(error ?? '', err.status), `The server answered ${err.status} with an authentication challenge`, {
+      error,
+      errorDescription: untrusted(challenge?.parameters.error_description),
+      status: err.status,
+      cause: redact(err),
+    });
+  }
+  if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return new OAuthError('timeout', 'The request timed out', { cause: redact(err) });
+  }
+  if (err instanceof o.OperationProcessingError) {
+    return fromProcessingError(err, fallback);
+  }
+  if (err instanceof TypeError && (err as { code?: unknown }).code === o.HTTP_REQUEST_FORBIDDEN) {
+    return new OAuthError('insecure_url', 'Refused to send a request over plain http', { cause: redact(err) });
+  }
+  if (err instanceof TypeError && (err as { code?: unknown }).code === undefined) {
+    // fetch() rejects with a bare TypeError when the network fails or CORS blocks the response.
+    return new OAuthError('network', 'The request failed (network error or CORS)', { cause: redact(err) });
+  }
+  return new OAuthError(fallback, 'Unexpected failure', { cause: redact(err) });
+}
+
+function fromProcessingError(err: o.OperationProcessingError, fallback: OAuthErrorCode): OAuthError {
+  const cause = err.cause as { claim?: unknown; status?: unknown } | Response | undefined;
+  const details: OAuthErrorDetails = { cause: redact(err) };
+  if (cause instanceof Response) details.status = cause.status;
+  switch (err.code) {
+    case o.RESPONSE_IS_NOT_CONFORM:
+      if (cause instanceof Response && cause.status >= 500) {
+        return new OAuthError('server_error', `The authorization server answered ${cause.status}`, details);
+      }
+      return new OAuthError('invalid_response', err.message, details);
+    case o.JWT_CLAIM_COMPARISON:
+    case o.JWT_TIMESTAMP_CHECK:
+      if (cause && !(cause instanceof Response) && cause.claim === 'nonce') {
+        return new OAuthError('nonce_mismatch', 'The ID token nonce does not match this login', details);
+      }
+      return new OAuthError('invalid_id_token', err.message, details);
+    case o.JSON_ATTRIBUTE_COMPARISON:
+      return new OAuthError(fallback === 'discovery_failed' ? 'issuer_mismatch' : 'invalid_response', err.message, details);
+    default:
+      return new OAuthError(fallback, err.message, details);
+  }
+}

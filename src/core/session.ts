@@ -1,0 +1,121 @@
+import type { AuthorizationServer } from 'oauth4webapi';
+import { OAuthError } from './errors.js';
+import type { User } from './types.js';
+
+/**
+ * What is persisted, and the checks applied when it is read back: storage is input like any other
+ * (another script on the origin, an old SDK version or a broken disk may have written it).
+ */
+
+/** Storage keys inside the (issuer, client) database. */
+export const SESSION_KEY = 'session';
+export const PENDING_PREFIX = 'pending:';
+
+/** The signed-in session: one record, so a refresh replaces it atomically (SECURITY.md 14). */
+export interface StoredSession {
+  readonly v: 1;
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly accessToken: string;
+  readonly tokenType: 'bearer';
+  /** Epoch ms of local receipt of the token response (SECURITY.md 13: never the AS's clock). */
+  readonly issuedAt: number;
+  /** Epoch ms: `issuedAt + expires_in`. */
+  readonly expiresAt: number;
+  readonly refreshToken?: string;
+  readonly idToken?: string;
+  /** Validated claims of the ID token this session started with, or of its latest refresh. */
+  readonly claims?: User;
+  readonly scope?: string;
+  /** The AS metadata the session was created with: refresh, revocation and logout need no rediscovery. */
+  readonly as: AuthorizationServer;
+}
+
+/** A login in flight, keyed by its `state`; consumed exactly once by the callback (SECURITY.md 4). */
+export interface PendingAuthorization {
+  readonly v: 1;
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly state: string;
+  readonly codeVerifier: string;
+  readonly nonce?: string;
+  readonly scope: string;
+  readonly returnTo: string;
+  readonly createdAt: number;
+  /** The metadata the request was built from: the callback's `iss` is checked against it (SECURITY.md 6). */
+  readonly as: AuthorizationServer;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString = (v: unknown): v is string => typeof v === 'string' && v !== '';
+const isOptionalString = (v: unknown): boolean => v === undefined || isString(v);
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** `issuer` is the configured issuer, URL-normalised the way oauth4webapi compares it at discovery. */
+function isMetadata(v: unknown, issuer: string): v is AuthorizationServer {
+  if (!isObject(v) || !isString(v.issuer) || !isString(v.token_endpoint) || !isOptionalString(v.authorization_endpoint)) return false;
+  try {
+    return new URL(v.issuer).href === issuer;
+  } catch {
+    return false;
+  }
+}
+
+const corrupt = (what: string): OAuthError => new OAuthError('storage_corrupt', `The stored ${what} is not valid; it was discarded`);
+
+/** `undefined` when nothing is stored; throws `storage_corrupt` for anything that is not our session. */
+export function decodeSession(value: unknown, issuer: string, clientId: string): StoredSession | undefined {
+  if (value === undefined) return undefined;
+  if (
+    !isObject(value) ||
+    value.v !== 1 ||
+    value.issuer !== issuer ||
+    value.clientId !== clientId ||
+    !isString(value.accessToken) ||
+    value.tokenType !== 'bearer' ||
+    !isTime(value.issuedAt) ||
+    !isTime(value.expiresAt) ||
+    !isOptionalString(value.refreshToken) ||
+    !isOptionalString(value.idToken) ||
+    !isOptionalString(value.scope) ||
+    !(value.claims === undefined || isObject(value.claims)) ||
+    !isMetadata(value.as, issuer)
+  ) {
+    throw corrupt('session');
+  }
+  return value as unknown as StoredSession;
+}
+
+/** Throws `storage_corrupt` for anything that is not a pending authorization of this client. */
+export function decodePending(value: unknown, issuer: string, clientId: string): PendingAuthorization {
+  if (
+    !isObject(value) ||
+    value.v !== 1 ||
+    value.issuer !== issuer ||
+    value.clientId !== clientId ||
+    !isString(value.redirectUri) ||
+    !isString(value.state) ||
+    !isString(value.codeVerifier) ||
+    !isOptionalString(value.nonce) ||
+    typeof value.scope !== 'string' ||
+    typeof value.returnTo !== 'string' ||
+    !isTime(value.createdAt) ||
+    !isMetadata(value.as, issuer)
+  ) {
+    throw corrupt('pending authorization');
+  }
+  return value as unknown as PendingAuthorization;
+}
+
+/** Claims that a refreshed ID token must repeat unchanged (OpenID Connect Core §12.2). */
+const STABLE_CLAIMS = ['iss', 'sub', 'aud', 'azp'] as const;
+
+/**
+ * True when `next` describes the same user and authentication as `original` (SECURITY.md 12).
+ * `auth_time` is compared when the refreshed token carries it: some servers leave it out on refresh.
+ */
+export function sameAuthentication(original: User, next: User): boolean {
+  const same = (claim: string) => JSON.stringify(original[claim]) === JSON.stringify(next[claim]);
+  return STABLE_CLAIMS.every(same) && (next.auth_time === undefined || same('auth_time'));
+}

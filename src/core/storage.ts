@@ -1,0 +1,154 @@
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
+import { OAuthError, redact } from './errors.js';
+
+/**
+ * The SDK's persistence: a tiny key-value store. IndexedDB (through idb-keyval) is shared by every
+ * tab of the origin and can hold non-extractable `CryptoKey`s; the memory store is the fallback
+ * when IndexedDB is missing or broken, and lives as long as the tab.
+ */
+export interface KeyValueStore {
+  readonly kind: 'indexeddb' | 'memory';
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+  /** Reads and deletes `key` in one transaction: two callers can never both get the value. */
+  take(key: string): Promise<unknown>;
+  /**
+   * Writes `value` only if the current value passes `expected`, in one transaction. Returns whether it
+   * wrote: a refresh that finishes after a logout must not bring the wiped session back.
+   * An `undefined` value deletes the key.
+   */
+  replaceIf(key: string, expected: (current: unknown) => boolean, value: unknown): Promise<boolean>;
+  entries(): Promise<Array<[string, unknown]>>;
+  delete(keys: readonly string[]): Promise<void>;
+  clear(): Promise<void>;
+}
+
+const storageError = (err: unknown): OAuthError =>
+  err instanceof OAuthError ? err : new OAuthError('storage_unavailable', 'The browser storage failed', { cause: redact(err) });
+
+async function guarded<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw storageError(err);
+  }
+}
+
+function indexedDbStore(use: UseStore): KeyValueStore {
+  return {
+    kind: 'indexeddb',
+    get: (key) => guarded(() => use('readonly', (s) => promisifyRequest(s.get(key)))),
+    set: (key, value) =>
+      guarded(() =>
+        use('readwrite', (s) => {
+          s.put(value, key);
+          // Resolve on commit, not on the request: only a committed write counts as stored.
+          return promisifyRequest(s.transaction);
+        }),
+      ),
+    take: (key) =>
+      guarded(() =>
+        use('readwrite', (s) => {
+          const read = s.get(key);
+          s.delete(key);
+          return promisifyRequest(s.transaction).then(() => read.result as unknown);
+        }),
+      ),
+    replaceIf: (key, expected, value) =>
+      guarded(() =>
+        use('readwrite', (s) => {
+          const read = s.get(key);
+          let wrote = false;
+          read.onsuccess = () => {
+            if (!expected(read.result)) return;
+            if (value === undefined) s.delete(key);
+            else s.put(value, key);
+            wrote = true;
+          };
+          return promisifyRequest(s.transaction).then(() => wrote);
+        }),
+      ),
+    entries: () =>
+      guarded(() =>
+        use('readonly', (s) => {
+          const keys = s.getAllKeys();
+          const values = s.getAll();
+          return promisifyRequest(s.transaction).then(
+            () => keys.result.map((k, i) => [String(k), values.result[i]] as [string, unknown]),
+          );
+        }),
+      ),
+    delete: (keys) =>
+      guarded(() =>
+        use('readwrite', (s) => {
+          for (const key of keys) s.delete(key);
+          return promisifyRequest(s.transaction);
+        }),
+      ),
+    clear: () =>
+      guarded(() =>
+        use('readwrite', (s) => {
+          s.clear();
+          return promisifyRequest(s.transaction);
+        }),
+      ),
+  };
+}
+
+/** A per-tab store with IndexedDB's copy semantics (values are structured-cloned in and out). */
+export function memoryStore(): KeyValueStore {
+  const map = new Map<string, unknown>();
+  const copy = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
+  return {
+    kind: 'memory',
+    get: async (key) => copy(map.get(key)),
+    set: async (key, value) => void map.set(key, copy(value)),
+    take: async (key) => {
+      const value = map.get(key);
+      map.delete(key);
+      return value;
+    },
+    replaceIf: async (key, expected, value) => {
+      if (!expected(map.get(key))) return false;
+      if (value === undefined) map.delete(key);
+      else map.set(key, copy(value));
+      return true;
+    },
+    entries: async () => [...map.entries()].map(([k, v]) => [k, copy(v)] as [string, unknown]),
+    delete: async (keys) => keys.forEach((k) => map.delete(k)),
+    clear: async () => map.clear(),
+  };
+}
+
+/** How long opening IndexedDB may take before it is declared unusable (a blocked open never settles). */
+const OPEN_TIMEOUT_MS = 3000;
+
+/**
+ * Opens the store for one (issuer, client) pair. IndexedDB that is missing, refuses to open or hangs
+ * falls back to memory; `onFallback` is told once, and nothing throws.
+ */
+export async function openStore(
+  name: string,
+  preference: 'indexeddb' | 'memory',
+  onFallback: (error: OAuthError) => void,
+): Promise<KeyValueStore> {
+  if (preference === 'memory') return memoryStore();
+  try {
+    if (typeof indexedDB === 'undefined') throw new Error('indexedDB is not defined');
+    // One database per (issuer, client): two stores cannot share a database in idb-keyval.
+    const store = indexedDbStore(createStore(name, 'kv'));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('opening IndexedDB timed out')), OPEN_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([store.get('__probe__'), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return store;
+  } catch (err) {
+    onFallback(new OAuthError('storage_unavailable', 'IndexedDB is unavailable; the session is kept in memory for this tab only', { cause: redact(err) }));
+    return memoryStore();
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * URL rules: which URLs may be talked to at all, which may receive a token, and where the
+ * browser may be sent back to. Pure functions; the callers decide whether a failure is a
+ * `TypeError` (configuration) or an `OAuthError` (runtime input).
+ */
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** `localhost`, `127.0.0.1` and `[::1]` only: other 127/8 addresses are unusual enough to refuse. */
+export function isLoopback(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname);
+}
+
+/**
+ * True when a request to `url` may be made: https, or http to a loopback host when the app opted in
+ * (SECURITY.md 27).
+ */
+export function isAllowedProtocol(url: URL, allowInsecureLoopback: boolean): boolean {
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && allowInsecureLoopback && isLoopback(url);
+}
+
+/** Parses an absolute URL from configuration, or throws a `TypeError` naming the option. */
+export function configUrl(value: unknown, option: string, allowInsecureLoopback: boolean): URL {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`browser-oauth: "${option}" must be a non-empty string`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`browser-oauth: "${option}" must be an absolute URL`);
+  }
+  if (!isAllowedProtocol(url, allowInsecureLoopback)) {
+    throw new TypeError(
+      `browser-oauth: "${option}" must use https (http is allowed only for localhost, 127.0.0.1 and [::1] with allowInsecureLoopback)`,
+    );
+  }
+  if (url.hash !== '' || value.includes('#')) throw new TypeError(`browser-oauth: "${option}" must not have a fragment`);
+  if (url.username !== '' || url.password !== '') throw new TypeError(`browser-oauth: "${option}" must not contain credentials`);
+  return url;
+}
+
+/** One entry of `resources`: an exact origin and a path prefix ending at a segment boundary. */
+export interface ResourcePrefix {
+  readonly origin: string;
+  readonly path: string;
+}
+
+/** Validates `resources` (throws `TypeError`) into prefixes for {@link matchesResource}. */
+export function parseResources(values: readonly string[] | undefined, allowInsecureLoopback: boolean): ResourcePrefix[] {
+  if (values === undefined) return [];
+  if (!Array.isArray(values)) throw new TypeError('browser-oauth: "resources" must be an array of URL prefixes');
+  return values.map((value, i) => {
+    const url = configUrl(value, `resources[${i}]`, allowInsecureLoopback);
+    if (url.search !== '') throw new TypeError(`browser-oauth: "resources[${i}]" must not have a query`);
+    return { origin: url.origin, path: url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/` };
+  });
+}
+
+/**
+ * True only when `url` is under one of the prefixes: same scheme, host and port (compared as the
+ * serialised origin, so default ports and IDNs are normalised by the URL parser), no userinfo, and
+ * a path equal to the prefix or below it at a `/` boundary (`/api` never matches `/api-admin`). The URL
+ * parser has already resolved `..` and `%2e%2e` segments, so they cannot climb out of the prefix.
+ */
+export function matchesResource(url: URL, prefixes: readonly ResourcePrefix[]): boolean {
+  if (url.username !== '' || url.password !== '') return false;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
+  const path = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
+  return prefixes.some((p) => url.origin === p.origin && path.startsWith(p.path));
+}
+
+/**
+ * Reduces `value` to a same-origin path (path, query, fragment), or `/` for anything else:
+ * absolute URLs to other origins, protocol-relative `//host`, `/\host` (browsers read `\` as `/`),
+ * `javascript:` and friends, and control characters (SECURITY.md 26).
+ */
+export function safeReturnTo(value: unknown, origin: string): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) return '/';
+  let url: URL;
+  try {
+    url = new URL(value, origin);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== origin) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
+}
+
+/** The authorization-response parameters that must leave the address bar at once (SECURITY.md 5). */
+export const CALLBACK_PARAMS = ['code', 'state', 'iss', 'session_state', 'error', 'error_description', 'error_uri'] as const;
+
+/** `url` without the authorization-response parameters. */
+export function withoutCallbackParams(url: URL): URL {
+  const clean = new URL(url.href);
+  for (const name of CALLBACK_PARAMS) clean.searchParams.delete(name);
+  return clean;
+}
+
+/** True when `url` is at exactly the redirect URI's origin and path (its query is the response). */
+export function isAtRedirectUri(url: URL, redirectUri: URL): boolean {
+  return url.origin === redirectUri.origin && url.pathname === redirectUri.pathname;
+}
