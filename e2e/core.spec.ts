@@ -176,3 +176,83 @@ test('the token goes only to configured resources', async ({ page }) => {
   expect((await otherRequests()).every((r) => r.authorization === 'none')).toBe(true);
   expect((await otherRequests()).length).toBe(2); // the button and the direct call, never the redirect
 });
+
+test('a token the API rejects is refreshed once and the call retried once, then it is an error', async ({ page }) => {
+  await signIn(page);
+  await page.getByTestId('call-api').click();
+  await expect(page.getByTestId('api-status')).toHaveText('200');
+
+  // The API now treats the token it has seen as revoked: 401 invalid_token → one refresh → retry → 200.
+  await fetch(`${API}/__test/distrust-seen`, { method: 'POST' });
+  await resetCounters.onlyAs();
+  const statuses = async () => (await apiRequests()).filter((r) => r.path === '/api/me').map((r) => r.status);
+  const before = (await statuses()).length;
+  await page.getByTestId('call-api').click();
+  await expect(page.getByTestId('api-status')).toHaveText('200');
+  expect((await statuses()).slice(before)).toEqual([401, 200]);
+  expect((await asStats()).token.refresh_token).toBe(1);
+
+  // A resource that refuses every token: exactly one more refresh and one retry, then `invalid_token`.
+  await fetch(`${API}/__test/reject-all`, { method: 'POST' });
+  const code = await page.evaluate(async (url) => {
+    try {
+      await window.__auth.fetch(url);
+      return 'resolved';
+    } catch (err) {
+      return (err as { code?: string }).code;
+    }
+  }, `${API}/api/me`);
+  expect(code).toBe('invalid_token');
+  expect((await statuses()).slice(before)).toEqual([401, 200, 401, 401]);
+  expect((await asStats()).token.refresh_token).toBe(2);
+  await expect(status(page)).toHaveText('signedIn'); // a resource's refusal does not end the session
+});
+
+test('without IndexedDB the app still runs, warns once, and login fails fast with storage_unavailable', async ({ page }) => {
+  const warnings: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'warning' && message.text().includes('browser-oauth')) warnings.push(message.text());
+  });
+  await page.addInitScript(() => {
+    Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
+  });
+  await page.goto('/');
+  await expect(status(page)).toHaveText('signedOut');
+  await page.getByTestId('sign-in').click();
+  await expect(page.getByTestId('error')).toHaveAttribute('data-code', 'storage_unavailable');
+  expect(new URL(page.url()).pathname).toBe('/'); // never left for the AS
+  expect((await asStats()).authorization).toBe(0);
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toContain('storage_unavailable');
+});
+
+test('no token, code or state ever reaches the console or an error message', async ({ page }) => {
+  const logged: string[] = [];
+  page.on('console', (message) => logged.push(message.text()));
+  page.on('pageerror', (error) => logged.push(`${error.name}: ${error.message}`));
+  const callbackUrl = await signIn(page);
+  await page.getByTestId('call-api').click();
+  await expect(page.getByTestId('api-status')).toHaveText('200');
+  await page.goto(callbackUrl); // a replay: an error is shown and logged
+  await expect(page.getByTestId('error')).toBeVisible();
+  const shown = await page.getByTestId('error').innerText();
+
+  const session = await storedSession(page);
+  const callback = new URL(callbackUrl).searchParams;
+  const secrets = [session?.accessToken, session?.refreshToken, session?.idToken, callback.get('code'), callback.get('state')];
+  for (const secret of secrets) {
+    expect(secret).toBeTruthy();
+    for (const line of [...logged, shown]) expect(line).not.toContain(secret!);
+  }
+  // And the error object itself, as an app would log it.
+  const serialized = await page.evaluate(async (url) => {
+    try {
+      await window.__auth.handleRedirect(url);
+      return 'resolved';
+    } catch (err) {
+      const e = err as Error & { cause?: unknown };
+      return JSON.stringify({ ...e, message: e.message, stack: e.stack, cause: String(e.cause), causeMessage: (e.cause as Error | undefined)?.message });
+    }
+  }, `${new URL(callbackUrl).origin}/callback.html?${callback.toString()}`);
+  for (const secret of secrets) expect(serialized).not.toContain(secret!);
+});

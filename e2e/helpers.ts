@@ -36,9 +36,14 @@ export const asStats = () => json<AsStats>(`${AS}/__test/stats`);
 export const apiRequests = () => json<RecordedRequest[]>(`${API}/__test/requests`);
 export const otherRequests = () => json<RecordedRequest[]>(`${OTHER}/__test/requests`);
 
+/** Zeroes the AS counters and the resource servers' request logs and token policies. */
 export async function resetCounters(): Promise<void> {
   await Promise.all([AS, API, OTHER].map((base) => fetch(`${base}/__test/reset`, { method: 'POST' })));
 }
+/** Zeroes only the AS counters (keeps the API's token policy). */
+resetCounters.onlyAs = async (): Promise<void> => {
+  await fetch(`${AS}/__test/reset`, { method: 'POST' });
+};
 
 export const status = (page: Page) => page.getByTestId('status');
 

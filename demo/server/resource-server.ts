@@ -31,12 +31,14 @@ function parseAuthorization(header: string | undefined): { kind: AuthorizationKi
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+/** Extra /__test/ routes of one server; returns false when it does not know the route. */
+type TestRoutes = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
 
 /**
  * Wraps a route handler with CORS (exact SPA origin, `Vary: Origin`), preflight handling,
  * the /__test endpoints and a per-request log line.
  */
-function serve(cfg: DemoConfig, tag: string, baseUrl: string, handler: Handler) {
+function serve(cfg: DemoConfig, tag: string, baseUrl: string, handler: Handler, testRoutes?: TestRoutes) {
   let recorded: RecordedRequest[] = [];
 
   return createServer(async (req, res) => {
@@ -68,9 +70,11 @@ function serve(cfg: DemoConfig, tag: string, baseUrl: string, handler: Handler) 
       if (req.method === 'GET' && url.pathname === '/__test/requests') return sendJson(res, 200, recorded);
       if (req.method === 'POST' && url.pathname === '/__test/reset') {
         recorded = [];
-        res.writeHead(204).end();
+        testRoutes?.(req, res, url);
+        if (!res.headersSent) res.writeHead(204).end();
         return;
       }
+      if (testRoutes?.(req, res, url)) return;
     }
 
     res.on('finish', () => {
@@ -128,7 +132,18 @@ function describeJoseError(err: unknown): string {
   return 'access token is invalid';
 }
 
-function createAccessTokenVerifier(cfg: DemoConfig) {
+/**
+ * Test control of token acceptance (TEST_CONTROL=1 only): `distrustSeen` makes every token the API has
+ * seen so far invalid (as if revoked), `rejectAll` refuses every token. Lets e2e tests prove the
+ * SDK's one-refresh-one-retry on `401 invalid_token`.
+ */
+interface TokenPolicy {
+  seen: Set<string>;
+  denied: Set<string>;
+  rejectAll: boolean;
+}
+
+function createAccessTokenVerifier(cfg: DemoConfig, policy: TokenPolicy) {
   // jwks_uri comes from discovery, fetched on first use (and again after a failure).
   let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   const getJwks = () => {
@@ -146,6 +161,10 @@ function createAccessTokenVerifier(cfg: DemoConfig) {
 
   /** Checks common to every presentation: signature, iss, aud (RFC 8707 resource), typ, exp. */
   async function verifyJwt(token: string): Promise<JWTPayload> {
+    if (cfg.testControl) {
+      policy.seen.add(token);
+      if (policy.rejectAll || policy.denied.has(token)) throw new AuthError(401, 'invalid_token', 'access token was revoked');
+    }
     const keySet = await getJwks();
     try {
       const { payload } = await jwtVerify(token, keySet, {
@@ -204,7 +223,28 @@ function createAccessTokenVerifier(cfg: DemoConfig) {
 // Servers
 
 export async function createResourceServer(cfg: DemoConfig): Promise<RunningServer> {
-  const { authenticate, warmUp } = createAccessTokenVerifier(cfg);
+  const policy: TokenPolicy = { seen: new Set(), denied: new Set(), rejectAll: false };
+  const { authenticate, warmUp } = createAccessTokenVerifier(cfg, policy);
+  const testRoutes: TestRoutes = (req, res, url) => {
+    if (req.method !== 'POST') return false;
+    switch (url.pathname) {
+      case '/__test/reset':
+        policy.seen.clear();
+        policy.denied.clear();
+        policy.rejectAll = false;
+        return true;
+      case '/__test/distrust-seen':
+        for (const token of policy.seen) policy.denied.add(token);
+        break;
+      case '/__test/reject-all':
+        policy.rejectAll = true;
+        break;
+      default:
+        return false;
+    }
+    res.writeHead(204).end();
+    return true;
+  };
   // Discover the AS now (it starts first), so the API's own discovery request lands before tests
   // reset the AS counters rather than in the middle of a test. A failure is retried on first use.
   await warmUp().catch(() => undefined);
@@ -243,7 +283,7 @@ export async function createResourceServer(cfg: DemoConfig): Promise<RunningServ
       });
     }
     sendJson(res, 404, { error: 'not_found' });
-  });
+  }, testRoutes);
 
   await listen(server, cfg.apiPort, 'resource server');
   return { url: cfg.apiUrl, close: () => closeServer(server) };

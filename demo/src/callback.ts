@@ -20,6 +20,7 @@ function showFailure(err: unknown): void {
       ? (err.errorDescription ?? err.message)
       : 'Something unexpected went wrong while completing the sign-in.';
   // Untrusted text from the AS and the URL: textContent only, never HTML.
+  if (code === 'access_denied') $('failed-title').textContent = 'Sign-in was cancelled';
   $('failed-code').textContent = code;
   $('failed-description').textContent = description;
   const failed = $('failed');

@@ -429,7 +429,7 @@ function apiCard(): HTMLElement {
       'div',
       { class: 'api-actions' },
       apiButton('call-api', 'Call protected API', `${apiUrl}me`, 'With the access token', icons.lock, callProtected, 'primary'),
-      apiButton('call-public', 'Call public API', `${apiUrl}public`, 'No token needed', icons.unlock, callPublic),
+      apiButton('call-public', 'Call public API', `${apiUrl}public`, 'Open endpoint, same resource', icons.unlock, callPublic),
       apiButton('call-other', 'Call another origin', `${otherUrl}echo`, 'Never gets a token', icons.globe, callOther),
     ),
     result,

@@ -12,7 +12,7 @@ import {
   type PendingAuthorization,
   type StoredSession,
 } from './session.js';
-import { openStore, type KeyValueStore } from './storage.js';
+import { memoryStore, openStore, type KeyValueStore } from './storage.js';
 import { browserTabs, type Tabs } from './tabs.js';
 import type { AuthState, LoginOptions, LogoutOptions, OAuthClient, OAuthClientOptions, RedirectResult, User } from './types.js';
 import {
@@ -176,8 +176,13 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     if (destroyed) throw new OAuthError('destroyed', 'This client was destroyed');
   }
 
-  const store = (): Promise<KeyValueStore> =>
+  /** IndexedDB, or memory when it is unavailable: pending logins always live here. */
+  const durable = (): Promise<KeyValueStore> =>
     (storePromise ??= effects.openStore(config, (error) => effects.warn('IndexedDB is unavailable; the session lives in this tab only', error)));
+  let memorySessions: Promise<KeyValueStore> | undefined;
+  /** Where the session lives: `storage: 'memory'` keeps tokens out of IndexedDB altogether. */
+  const store = (): Promise<KeyValueStore> =>
+    config.storage === 'memory' ? (memorySessions ??= Promise.resolve(memoryStore())) : durable();
 
   function channel(): Tabs {
     if (!tabs) {
@@ -392,9 +397,8 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       if (states.length !== 1 || states[0] === '') {
         throw new OAuthError('state_mismatch', states.length > 1 ? 'The callback has more than one state' : 'The callback has no state');
       }
-      const kv = await store();
       // Consumed before anything else happens: a reloaded or replayed callback finds nothing (SECURITY.md 4).
-      const raw = await kv.take(PENDING_PREFIX + states[0]);
+      const raw = await (await durable()).take(PENDING_PREFIX + states[0]);
       if (raw === undefined) {
         throw new OAuthError('state_mismatch', 'No login in progress matches this callback (forged, replayed, or started elsewhere)');
       }
@@ -418,7 +422,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         requireIdToken: hasOpenId(pending.scope),
       });
       const next = sessionFrom(as, result, receivedAt, pending.scope);
-      await kv.set(SESSION_KEY, next);
+      await (await store()).set(SESSION_KEY, next);
       session = next;
       loaded ??= Promise.resolve();
       failedRenewals = 0;
@@ -517,7 +521,11 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         if (nonce !== undefined) url.searchParams.set('nonce', nonce);
         if (options.prompt !== undefined) url.searchParams.set('prompt', options.prompt);
         if (options.loginHint !== undefined) url.searchParams.set('login_hint', options.loginHint);
-        const kv = await store();
+        const kv = await durable();
+        if (kv.kind === 'memory') {
+          // Memory does not survive the trip to the AS: fail here rather than at the callback.
+          throw new OAuthError('storage_unavailable', 'IndexedDB is unavailable, and a redirect login needs it to survive the page change');
+        }
         await prunePending(kv).catch(() => undefined);
         // Stored before navigating: the callback may land in another tab or after a restart.
         await kv.set(PENDING_PREFIX + stateValue, pending);
@@ -616,6 +624,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         // Everything: tokens and pending logins (SECURITY.md 25). A refresh finishing later cannot
         // write back, because it only replaces the record it spent.
         await kv.clear();
+        if (kv !== (await durable())) await (await durable()).clear();
       } catch (err) {
         wipeError = toOAuthError(err, 'storage_unavailable');
       }
@@ -662,7 +671,7 @@ export function browserEffects(): Effects {
   return {
     fetch: (input, init) => fetch(input, init),
     now: () => Date.now(),
-    openStore: (config, onFallback) => openStore(config.name, config.storage, onFallback),
+    openStore: (config, onFallback) => openStore(config.name, onFallback),
     tabs: (config) => browserTabs(config.name),
     location: () => new URL(location.href),
     replaceLocation: (url) => history.replaceState(history.state, '', url.href),

@@ -127,12 +127,7 @@ const OPEN_TIMEOUT_MS = 3000;
  * Opens the store for one (issuer, client) pair. IndexedDB that is missing, refuses to open or hangs
  * falls back to memory; `onFallback` is told once, and nothing throws.
  */
-export async function openStore(
-  name: string,
-  preference: 'indexeddb' | 'memory',
-  onFallback: (error: OAuthError) => void,
-): Promise<KeyValueStore> {
-  if (preference === 'memory') return memoryStore();
+export async function openStore(name: string, onFallback: (error: OAuthError) => void): Promise<KeyValueStore> {
   try {
     if (typeof indexedDB === 'undefined') throw new Error('indexedDB is not defined');
     // One database per (issuer, client): two stores cannot share a database in idb-keyval.

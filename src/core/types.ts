@@ -20,7 +20,13 @@ export interface OAuthClientOptions {
   resources?: readonly string[];
   /** Where the AS sends the browser after RP-initiated logout; must be registered at the AS. */
   postLogoutRedirectUri?: string;
-  /** `'indexeddb'` (default; falls back to memory when unavailable) or `'memory'` (one tab, lost on reload). */
+  /**
+   * Where tokens live. `'indexeddb'` (default): shared by the tabs, kept across reloads; when IndexedDB is
+   * unavailable the session falls back to memory (one console warning) and `login()` rejects with
+   * `storage_unavailable`, since a redirect cannot survive without it. `'memory'`: tokens never reach
+   * IndexedDB and are gone on reload; only the short-lived pending login is written there (it must
+   * survive the trip to the AS), so handle the callback in the page that keeps the client.
+   */
   storage?: 'indexeddb' | 'memory';
   /** Allow `http://` for localhost, 127.0.0.1 and [::1] only. Every other http URL is an `insecure_url` error. */
   allowInsecureLoopback?: boolean;

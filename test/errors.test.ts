@@ -1,0 +1,71 @@
+import * as o from 'oauth4webapi';
+import { describe, expect, it } from 'vitest';
+import { OAuthError, toOAuthError } from '../src/core/errors.js';
+
+const SECRETS = ['eyJ.secret-access-token', 'secret-refresh-token', 'secret-code', 'secret-state'];
+const everything = (err: OAuthError) =>
+  JSON.stringify({ ...err, message: err.message, stack: err.stack, cause: String(err.cause), causeKeys: Object.entries(err.cause ?? {}) });
+
+async function bodyError(status: number, body: Record<string, unknown>) {
+  const response = new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  const as = { issuer: 'https://as.example', token_endpoint: 'https://as.example/token' };
+  return o.processRefreshTokenResponse(as, { client_id: 'spa' }, response).catch((e: unknown) => e);
+}
+
+describe('toOAuthError', () => {
+  it.each([
+    [400, 'invalid_grant', 'invalid_grant'],
+    [401, 'invalid_client', 'invalid_client'],
+    [400, 'unauthorized_client', 'invalid_client'],
+    [400, 'invalid_scope', 'invalid_scope'],
+    [400, 'unsupported_grant_type', 'oauth_error'],
+  ])('maps %i %s to %s, keeping the AS error as data', async (status, error, code) => {
+    const err = toOAuthError(await bodyError(status, { error, error_description: 'd', refresh_token: SECRETS[1] }));
+    expect(err).toBeInstanceOf(OAuthError);
+    expect(err).toMatchObject({ code, error, errorDescription: 'd', status, name: 'OAuthError' });
+    for (const secret of SECRETS) expect(everything(err)).not.toContain(secret);
+  });
+
+  it.each([503, 500])('maps %i to server_error whatever its body (oauth4webapi parses 4xx bodies only)', async (status) => {
+    const err = toOAuthError(await bodyError(status, { error: 'temporarily_unavailable', access_token: SECRETS[0] }));
+    expect(err).toMatchObject({ code: 'server_error', status });
+    for (const secret of SECRETS) expect(everything(err)).not.toContain(secret);
+  });
+
+  it('removes the callback parameters oauth4webapi puts in cause', () => {
+    const params = new URLSearchParams({ error: 'access_denied', state: SECRETS[3]!, code: SECRETS[2]! });
+    const err = toOAuthError(new o.AuthorizationResponseError('denied', { cause: params }));
+    expect(err.code).toBe('access_denied');
+    for (const secret of SECRETS) expect(everything(err)).not.toContain(secret);
+  });
+
+  it('maps an unknown authorization error to authorization_error, bounding untrusted text', () => {
+    const params = new URLSearchParams({ error: 'x'.repeat(5000), error_description: 'y'.repeat(5000) });
+    const err = toOAuthError(new o.AuthorizationResponseError('denied', { cause: params }));
+    expect(err.code).toBe('authorization_error');
+    expect(err.error!.length).toBeLessThanOrEqual(300);
+    expect(err.errorDescription!.length).toBeLessThanOrEqual(300);
+  });
+
+  it('maps a 5xx without an OAuth body to server_error and a non-JSON 200 to invalid_response', async () => {
+    const as = { issuer: 'https://as.example', token_endpoint: 'https://as.example/token' };
+    const fiveHundred = await o.processRefreshTokenResponse(as, { client_id: 'spa' }, new Response('oops', { status: 502 })).catch((e: unknown) => e);
+    expect(toOAuthError(fiveHundred)).toMatchObject({ code: 'server_error', status: 502 });
+    const html = await o
+      .processRefreshTokenResponse(as, { client_id: 'spa' }, new Response('<html>', { status: 200, headers: { 'content-type': 'text/html' } }))
+      .catch((e: unknown) => e);
+    expect(toOAuthError(html).code).toBe('invalid_response');
+  });
+
+  it('maps fetch failures, timeouts and http refusals', () => {
+    expect(toOAuthError(new TypeError('Failed to fetch')).code).toBe('network');
+    expect(toOAuthError(new DOMException('t', 'TimeoutError')).code).toBe('timeout');
+    const forbidden = Object.assign(new TypeError('only https'), { code: o.HTTP_REQUEST_FORBIDDEN });
+    expect(toOAuthError(forbidden).code).toBe('insecure_url');
+  });
+
+  it('returns an OAuthError unchanged', () => {
+    const err = new OAuthError('timeout', 't');
+    expect(toOAuthError(err)).toBe(err);
+  });
+});
