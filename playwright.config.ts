@@ -6,7 +6,9 @@ import { chromium, defineConfig } from '@playwright/test';
  * oidc-provider and the demo API, on their own ports so a running `npm run demo` does not clash.
  * One worker: the tests count requests at the shared authorization server.
  */
-export const ports = { as: 4100, api: 4101, other: 4102, spa: 5273 } as const;
+const base = Number(process.env.E2E_PORT_BASE ?? 4100);
+/** `E2E_PORT_BASE` moves every port, so two runs on one machine do not collide. */
+export const ports = { as: base, api: base + 1, other: base + 2, spa: base + 1173 } as const;
 
 /** Playwright's own Chromium when it is installed, else the system one; `CHROMIUM_PATH` overrides both. */
 function chromiumPath(): string {

@@ -8,6 +8,7 @@ import {
   OTHER,
   resetCounters,
   signIn,
+  SPA,
   status,
   storedEntries,
   storedSession,
@@ -125,7 +126,7 @@ test('a callback with the right state but a wrong issuer is rejected before any 
   expect(request.get('code_challenge_method')).toBe('S256');
   expect(request.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
   expect(request.get('nonce')).toBeTruthy();
-  expect(request.get('redirect_uri')).toBe(`http://127.0.0.1:5273/callback.html`);
+  expect(request.get('redirect_uri')).toBe(`${SPA}/callback.html`);
   await page.waitForURL(`${AS}/**`);
   await resetCounters();
 

@@ -4,6 +4,7 @@ import { ports } from '../playwright.config';
 export const AS = `http://127.0.0.1:${ports.as}`;
 export const API = `http://127.0.0.1:${ports.api}`;
 export const OTHER = `http://127.0.0.1:${ports.other}`;
+export const SPA = `http://127.0.0.1:${ports.spa}`;
 export const CLIENT_ID = 'browser-oauth-demo';
 /** The SDK's IndexedDB database for the demo's (issuer, client). */
 export const DB_NAME = `browser-oauth:${AS}:${CLIENT_ID}`;
@@ -124,4 +125,26 @@ export async function tryRefresh(refreshToken: string): Promise<{ status: number
   });
   const body = (await response.json()) as { error?: string };
   return { status: response.status, ...(body.error !== undefined && { error: body.error }) };
+}
+
+/** Queues faults for the next token requests at the AS (see demo/server/authorization-server.ts). */
+export async function tokenFaults(...faults: Array<{ kind: 'status'; status: number } | { kind: 'hang' } | { kind: 'drop' } | { kind: 'delay'; ms: number }>): Promise<void> {
+  const response = await fetch(`${AS}/__test/faults`, { method: 'POST', body: JSON.stringify({ token: faults }) });
+  expect(response.status).toBe(204);
+}
+
+/** `auth.fetch` from inside the page: the HTTP status, or the OAuthError code it rejected with. */
+export async function pageFetch(page: Page, url: string, times = 1): Promise<string[]> {
+  return page.evaluate(
+    ({ url, times }) =>
+      Promise.all(
+        Array.from({ length: times }, () =>
+          window.__auth.fetch(url).then(
+            (response) => String(response.status),
+            (err: unknown) => (err as { code?: string }).code ?? String(err),
+          ),
+        ),
+      ),
+    { url, times },
+  );
 }

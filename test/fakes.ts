@@ -52,6 +52,8 @@ export function fakeEffects(routes: Record<string, Route>) {
     openStore: async () => store,
     tabs: (): Tabs => ({
       withLock: (task) => task(),
+      isLeader: () => true,
+      onLeader: () => undefined,
       post: () => undefined,
       listen: () => () => undefined,
       close: () => undefined,

@@ -27,6 +27,8 @@ const events = {
   loginStarted: { type: 'LOGIN_STARTED' },
   loginFailedWithSession: { type: 'LOGIN_FAILED', error: failure, session: alice },
   loginFailedAlone: { type: 'LOGIN_FAILED', error: failure, session: null },
+  loginAbandonedWithSession: { type: 'LOGIN_ABANDONED', session: alice },
+  loginAbandonedAlone: { type: 'LOGIN_ABANDONED', session: null },
   callbackStarted: { type: 'CALLBACK_STARTED' },
   callbackSucceeded: { type: 'CALLBACK_SUCCEEDED', session: renewed },
   callbackFailedWithSession: { type: 'CALLBACK_FAILED', error: failure, session: alice },
@@ -69,6 +71,14 @@ const expected: Record<EventName, Record<StateName, AuthState | typeof same>> = 
   },
   loginFailedAlone: {
     loading: same, signedOut: same, signedOutWithError: same, authorizing: err(failure), exchanging: same,
+    signedIn: same, signedInWithError: same, refreshing: same, error: same,
+  },
+  loginAbandonedWithSession: {
+    loading: same, signedOut: same, signedOutWithError: same, authorizing: inWith(alice), exchanging: same,
+    signedIn: same, signedInWithError: same, refreshing: same, error: same,
+  },
+  loginAbandonedAlone: {
+    loading: same, signedOut: same, signedOutWithError: same, authorizing: out, exchanging: same,
     signedIn: same, signedInWithError: same, refreshing: same, error: same,
   },
   callbackStarted: {

@@ -52,6 +52,16 @@ export interface AsStats {
   discovery: number;
 }
 
+/**
+ * Faults the next token requests suffer, in order (TEST_CONTROL only), set with
+ * `POST /__test/faults {"token": [...]}`:
+ * - `{ kind: 'status', status }`: answered with that status and `temporarily_unavailable`, never processed;
+ * - `{ kind: 'hang' }`: received, never processed, never answered (until the client goes away);
+ * - `{ kind: 'drop' }`: processed (a refresh token rotates!) but the connection is cut before the answer;
+ * - `{ kind: 'delay', ms }`: processed normally after a pause.
+ */
+export type TokenFault = { kind: 'status'; status: number } | { kind: 'hang' } | { kind: 'drop' } | { kind: 'delay'; ms: number };
+
 function emptyStats(): AsStats {
   return { authorization: 0, token: { authorization_code: 0, refresh_token: 0 }, tokenErrors: {}, revocation: 0, endSession: 0, discovery: 0 };
 }
@@ -259,6 +269,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
 
   // --- request log + test-control counters (first middleware: sees every request) ---------------
   let stats = emptyStats();
+  let faults: TokenFault[] = [];
   provider.use(async (ctx, next) => {
     const startedAt = Date.now();
     if (cfg.testControl && ctx.path.startsWith('/__test/')) {
@@ -269,12 +280,49 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
       }
       if (ctx.method === 'POST' && ctx.path === '/__test/reset') {
         stats = emptyStats();
+        faults = [];
+        ctx.status = 204;
+        return;
+      }
+      if (ctx.method === 'POST' && ctx.path === '/__test/faults') {
+        const body = JSON.parse(await readBody(ctx.req)) as { token?: TokenFault[] };
+        faults.push(...(body.token ?? []));
         ctx.status = 204;
         return;
       }
     }
+    const fault = cfg.testControl && ctx.method === 'POST' && ctx.path === '/token' ? faults.shift() : undefined;
+    let faultGrant: string | undefined;
     try {
+      if (fault?.kind === 'status' || fault?.kind === 'hang') {
+        // Not processed: read the grant type ourselves, for the counters.
+        faultGrant = new URLSearchParams(await readBody(ctx.req)).get('grant_type') ?? 'unknown';
+        // Counted on receipt: a hung request never reaches the `finally` below while a test polls.
+        stats.token[faultGrant] = (stats.token[faultGrant] ?? 0) + 1;
+        if (fault.kind === 'status') {
+          if (ctx.get('origin') === cfg.spaOrigin) ctx.set('Access-Control-Allow-Origin', cfg.spaOrigin);
+          ctx.status = fault.status;
+          ctx.body = { error: 'temporarily_unavailable', error_description: 'injected fault' };
+        } else {
+          // Bounded: the request is released when its client goes away, or after two minutes.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 120_000);
+            ctx.req.socket.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+          ctx.respond = false;
+          ctx.req.socket.destroy();
+        }
+        return;
+      }
+      if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
       await next();
+      if (fault?.kind === 'drop') {
+        ctx.respond = false;
+        ctx.req.socket.destroy();
+      }
     } finally {
       if (ctx.method !== 'OPTIONS') {
         // Routes are oidc-provider's defaults; counted by path so failures count too.
@@ -283,6 +331,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
             stats.authorization++;
             break;
           case '/token': {
+            if (faultGrant !== undefined) break; // counted on receipt
             // Read after the fact: oidc-provider owns (and consumes) the request body.
             const grantType = String(ctx.oidc?.params?.grant_type ?? 'unknown');
             stats.token[grantType] = (stats.token[grantType] ?? 0) + 1;

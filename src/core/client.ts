@@ -50,7 +50,7 @@ export interface Effects {
   fetch: FetchLike;
   now(): number;
   openStore(config: ClientConfig, onFallback: (error: OAuthError) => void): Promise<KeyValueStore>;
-  tabs(config: ClientConfig): Tabs;
+  tabs(config: ClientConfig, store: () => Promise<KeyValueStore>): Tabs;
   location(): URL;
   /** Rewrites the address bar without navigating (removes the callback parameters). */
   replaceLocation(url: URL): void;
@@ -186,8 +186,9 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
 
   function channel(): Tabs {
     if (!tabs) {
-      tabs = effects.tabs(config);
+      tabs = effects.tabs(config, durable);
       cleanups.push(tabs.listen(() => void reload()));
+      tabs.onLeader(() => scheduleRenewal());
     }
     return tabs;
   }
@@ -243,10 +244,11 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
 
   const ensureLoaded = (): Promise<void> => (loaded ??= reload());
 
+  /** Proactive renewal, by the leader tab only; the others renew on demand and when they wake. */
   function scheduleRenewal(): void {
     cancelTimer?.();
     cancelTimer = undefined;
-    if (destroyed || !session?.refreshToken) return;
+    if (destroyed || !session?.refreshToken || !channel().isLeader()) return;
     const backoff = failedRenewals === 0 ? 0 : Math.min(60_000, 5000 * 2 ** (failedRenewals - 1));
     const delay = Math.max(MIN_TIMER_MS, session.expiresAt - leeway(session) - effects.now(), backoff);
     cancelTimer = effects.setTimer(() => {
@@ -464,6 +466,8 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         channel();
         cleanups.push(
           effects.onWake(() => {
+            // Back from the AS page (bfcache) without finishing the login: show the session again.
+            if (state.status === 'authorizing') dispatch({ type: 'LOGIN_ABANDONED', session: view(session) });
             void reload().then(() => {
               if (session && isDue(session)) renew(null).catch(() => undefined);
             });
@@ -672,7 +676,7 @@ export function browserEffects(): Effects {
     fetch: (input, init) => fetch(input, init),
     now: () => Date.now(),
     openStore: (config, onFallback) => openStore(config.name, onFallback),
-    tabs: (config) => browserTabs(config.name),
+    tabs: (config, store) => browserTabs(config.name, store),
     location: () => new URL(location.href),
     replaceLocation: (url) => history.replaceState(history.state, '', url.href),
     navigate: (url) => location.assign(url.href),

@@ -17,6 +17,8 @@ export type AuthEvent =
   | { readonly type: 'LOGIN_STARTED' }
   /** The login could not navigate (discovery failed, storage failed). */
   | { readonly type: 'LOGIN_FAILED'; readonly error: OAuthError; readonly session: SessionView | null }
+  /** The page came back (back button, bfcache) without the login having navigated away for good. */
+  | { readonly type: 'LOGIN_ABANDONED'; readonly session: SessionView | null }
   | { readonly type: 'CALLBACK_STARTED' }
   | { readonly type: 'CALLBACK_SUCCEEDED'; readonly session: SessionView }
   /** A rejected callback never touches a live session: `session` is whatever was stored before it. */
@@ -63,6 +65,9 @@ export function transition(state: AuthState, event: AuthEvent): AuthState {
     case 'LOGIN_FAILED':
       if (state.status !== 'authorizing') return state;
       return event.session ? signedIn(event.session, event.error) : { status: 'error', error: event.error };
+
+    case 'LOGIN_ABANDONED':
+      return state.status === 'authorizing' ? fromSession(event.session) : state;
 
     case 'CALLBACK_STARTED':
       return { status: 'exchanging' };

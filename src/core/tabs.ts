@@ -1,24 +1,31 @@
+import type { KeyValueStore } from './storage.js';
+
 /**
  * Coordination between the tabs of one origin: a mutual-exclusion lock so that only one tab at a
  * time may spend the refresh token (with rotation and reuse detection, two tabs presenting the same
- * refresh token revoke the whole grant — RFC 9700 §4.14.2), and a channel that tells the other tabs
- * to re-read storage. Messages never carry tokens: storage is the one source of truth.
+ * refresh token revoke the whole grant — RFC 9700 §4.14.2), a leader that renews proactively, and a
+ * channel that tells the other tabs to re-read storage. Messages never carry tokens: storage is the
+ * one source of truth.
  */
 
-export type TabMessage = { readonly type: 'session-changed' };
+export type TabMessage = { readonly type: 'session-changed' } | { readonly type: 'lock-released' };
 
 export interface Tabs {
   /** Runs `task` while holding the client's lock in every tab of the origin. */
   withLock<T>(task: () => Promise<T>): Promise<T>;
+  /** Whether this tab is the one that renews proactively. */
+  isLeader(): boolean;
+  /** Calls `listener` when this tab becomes the leader. */
+  onLeader(listener: () => void): void;
   /** Tells every other tab; the sender does not receive its own message. */
   post(message: TabMessage): void;
-  /** Returns the function that stops listening. */
-  listen(listener: (message: TabMessage) => void): () => void;
+  /** Returns the function that stops listening to `session-changed`. */
+  listen(listener: () => void): () => void;
   close(): void;
 }
 
-/** A lock that only excludes callers in this tab: the fallback where Web Locks are missing. */
-function tabLocalLock(): Tabs['withLock'] {
+/** A lock that only excludes callers in this tab. */
+export function tabLocalLock(): Tabs['withLock'] {
   let tail: Promise<unknown> = Promise.resolve();
   return (task) => {
     const run = tail.then(task, task);
@@ -27,28 +34,126 @@ function tabLocalLock(): Tabs['withLock'] {
   };
 }
 
-export function browserTabs(name: string): Tabs {
+export const LEASE_KEY = 'lease';
+/** How long a lease lasts without a heartbeat: a crashed or frozen holder blocks others at most this long. */
+export const LEASE_MS = 10_000;
+/** The longest a tab waits for the lease before giving up (longer than any bounded refresh). */
+const LEASE_WAIT_MS = 60_000;
+
+interface Lease {
+  readonly owner: string;
+  readonly expires: number;
+}
+
+export interface LeaseOptions {
+  store: () => Promise<KeyValueStore>;
+  now: () => number;
+  /** Resolves after `ms`, or earlier when another tab releases the lease. */
+  wait: (ms: number) => Promise<void>;
+  onReleased: () => void;
+  owner: string;
+}
+
+/**
+ * Where Web Locks are missing: a lease record in IndexedDB, taken and renewed with compare-and-set
+ * transactions, expiring so that a tab that crashed while holding it cannot block the others forever.
+ */
+export function leaseLock(options: LeaseOptions): Tabs['withLock'] {
+  const local = tabLocalLock();
+  const held = (value: unknown): value is Lease =>
+    typeof value === 'object' && value !== null && typeof (value as Lease).owner === 'string' && typeof (value as Lease).expires === 'number';
+  return (task) =>
+    local(async () => {
+      const kv = await options.store();
+      const mine = (): Lease => ({ owner: options.owner, expires: options.now() + LEASE_MS });
+      const free = (current: unknown) => !held(current) || current.expires <= options.now() || current.owner === options.owner;
+      const deadline = options.now() + LEASE_WAIT_MS;
+      let pause = 25;
+      while (!(await kv.replaceIf(LEASE_KEY, free, mine()))) {
+        if (options.now() > deadline) throw new Error('Timed out waiting for another tab to finish renewing');
+        await options.wait(pause + Math.random() * pause);
+        pause = Math.min(pause * 2, 500);
+      }
+      const heartbeat = setInterval(() => {
+        void kv.replaceIf(LEASE_KEY, (current) => held(current) && current.owner === options.owner, mine()).catch(() => undefined);
+      }, LEASE_MS / 3);
+      try {
+        return await task();
+      } finally {
+        clearInterval(heartbeat);
+        await kv.replaceIf(LEASE_KEY, (current) => held(current) && current.owner === options.owner, undefined).catch(() => undefined);
+        options.onReleased();
+      }
+    });
+}
+
+/**
+ * The browser's coordination. With Web Locks: a per-client lock for refreshes, released by the
+ * browser even when its tab is closed mid-refresh, and a leader lock held for the tab's lifetime.
+ * Without: the lease above, and every tab renews (the lease still lets only one refresh at a time).
+ */
+export function browserTabs(name: string, store: () => Promise<KeyValueStore>): Tabs {
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  // A tab closed mid-refresh releases its Web Lock with it, so the next holder can finish the job.
+  const channel = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel(name) : undefined;
+  const listeners = new Set<() => void>();
+  const releaseWaiters = new Set<() => void>();
+  const leaderListeners = new Set<() => void>();
+  let leader = !locks;
+  const abortLeader = new AbortController();
+  let stepDown: (() => void) | undefined;
+
+  channel?.addEventListener('message', (event: MessageEvent<unknown>) => {
+    const type = (event.data as Partial<TabMessage> | null)?.type;
+    if (type === 'session-changed') for (const listener of [...listeners]) listener();
+    if (type === 'lock-released') for (const wake of [...releaseWaiters]) wake();
+  });
+
+  if (locks) {
+    locks
+      .request(`${name}:leader`, { signal: abortLeader.signal }, () => {
+        leader = true;
+        for (const listener of leaderListeners) listener();
+        // Held until the tab goes away (the browser releases it) or the client is destroyed.
+        return new Promise<void>((resolve) => {
+          stepDown = resolve;
+        });
+      })
+      .catch(() => undefined);
+  }
+
   const withLock: Tabs['withLock'] = locks
     ? <T>(task: () => Promise<T>) => locks.request(name, () => task()) as Promise<T>
-    : tabLocalLock();
-  const channel = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel(name) : undefined;
-  const listeners = new Set<(message: TabMessage) => void>();
-  channel?.addEventListener('message', (event: MessageEvent<unknown>) => {
-    const data = event.data as Partial<TabMessage> | null;
-    if (data?.type !== 'session-changed') return;
-    for (const listener of listeners) listener({ type: 'session-changed' });
-  });
+    : leaseLock({
+        store,
+        now: () => Date.now(),
+        wait: (ms) =>
+          new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              releaseWaiters.delete(done);
+              resolve();
+            };
+            const timer = setTimeout(done, ms);
+            releaseWaiters.add(done);
+          }),
+        onReleased: () => channel?.postMessage({ type: 'lock-released' } satisfies TabMessage),
+        owner: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`,
+      });
+
   return {
     withLock,
+    isLeader: () => leader,
+    onLeader: (listener) => void leaderListeners.add(listener),
     post: (message) => channel?.postMessage(message),
     listen: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     close: () => {
+      abortLeader.abort(); // stops waiting, if this tab is not the leader yet
+      stepDown?.(); // releases the leader lock, if it is
       listeners.clear();
+      leaderListeners.clear();
       channel?.close();
     },
   };
