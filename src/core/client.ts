@@ -1,11 +1,13 @@
 import * as o from 'oauth4webapi';
 import { discover } from './discovery.js';
+import { DPoPNonces, generateDPoPKey, retryOnNonce, usesDPoP } from './dpop.js';
 import { OAuthError, redact, toOAuthError } from './errors.js';
 import { boundedFetch, type FetchLike } from './http.js';
 import { initialState, transition, type AuthEvent, type SessionView } from './machine.js';
 import {
   decodePending,
   decodeSession,
+  NONCES_KEY,
   PENDING_PREFIX,
   sameAuthentication,
   SESSION_KEY,
@@ -41,6 +43,7 @@ export interface ClientConfig {
   readonly maxResponseBytes: number;
   readonly clockSkew: number;
   readonly idTokenSigningAlg?: string;
+  readonly dpop?: boolean;
   /** Name of the IndexedDB database, the Web Lock and the BroadcastChannel of this (issuer, client). */
   readonly name: string;
 }
@@ -117,6 +120,7 @@ export function resolveConfig(options: OAuthClientOptions): ClientConfig {
     ...config,
     ...(options.postLogoutRedirectUri !== undefined && { postLogoutRedirectUri: configUrl(options.postLogoutRedirectUri, 'postLogoutRedirectUri', loopback) }),
     ...(options.idTokenSigningAlg !== undefined && { idTokenSigningAlg: options.idTokenSigningAlg }),
+    ...(options.dpop !== undefined && { dpop: options.dpop === true }),
   };
 }
 
@@ -154,7 +158,22 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
   const cleanups: Array<() => void> = [];
   let destroyed = false;
 
-  const asFetch = boundedFetch(effects.fetch, { timeout: config.timeout, maxBytes: config.maxResponseBytes });
+  const nonces = new DPoPNonces((origin, nonce) => {
+    channel().post({ type: 'dpop-nonce', origin, nonce });
+    void durable()
+      .then((kv) => kv.set(NONCES_KEY, nonces.entries()))
+      .catch(() => undefined);
+  });
+  /** Every response may carry a DPoP nonce for its origin's next proof. */
+  const learning =
+    (fetchImpl: FetchLike): FetchLike =>
+    async (input, init) => {
+      const response = await fetchImpl(input, init);
+      nonces.learn(String(input instanceof Request ? input.url : input), response);
+      return response;
+    };
+  const asFetch = learning(boundedFetch(effects.fetch, { timeout: config.timeout, maxBytes: config.maxResponseBytes }));
+  const resourceFetch = learning(effects.fetch);
 
   function dispatch(event: AuthEvent): void {
     const next = transition(state, event);
@@ -187,7 +206,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
   function channel(): Tabs {
     if (!tabs) {
       tabs = effects.tabs(config, durable);
-      cleanups.push(tabs.listen(() => void reload()));
+      cleanups.push(tabs.listen((message) => (message.type === 'dpop-nonce' ? nonces.set(message.origin, message.nonce) : void reload())));
       tabs.onLeader(() => scheduleRenewal());
     }
     return tabs;
@@ -224,6 +243,12 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     try {
       kv = await store();
       session = decodeSession(await kv.get(SESSION_KEY), config.issuer.href, config.clientId) ?? null;
+      if (session?.keyPair) {
+        const saved = await (await durable()).get(NONCES_KEY);
+        if (typeof saved === 'object' && saved !== null) {
+          for (const [origin, nonce] of Object.entries(saved)) if (typeof nonce === 'string') nonces.set(origin, nonce);
+        }
+      }
     } catch (err) {
       const error = toOAuthError(err, 'storage_unavailable');
       if (error.code === 'storage_corrupt') {
@@ -259,8 +284,17 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
   }
 
   /** Turns a token response into the session to store; `previous` is the session being refreshed. */
-  function sessionFrom(as: o.AuthorizationServer, result: o.TokenEndpointResponse, receivedAt: number, scope: string, previous?: StoredSession): StoredSession {
-    if (result.token_type !== 'bearer') {
+  function sessionFrom(
+    as: o.AuthorizationServer,
+    result: o.TokenEndpointResponse,
+    receivedAt: number,
+    scope: string,
+    keyPair: CryptoKeyPair | undefined,
+    previous?: StoredSession,
+  ): StoredSession {
+    // RFC 9449 §5: a proof was sent, so anything but a DPoP-bound token is a downgrade: discard it.
+    if (keyPair && result.token_type !== 'dpop') throw new OAuthError('dpop_downgrade', 'A DPoP proof was sent but the token is not DPoP-bound');
+    if (!keyPair && result.token_type !== 'bearer') {
       throw new OAuthError('invalid_response', 'The token response has an unexpected token_type');
     }
     const claims = o.getValidatedIdTokenClaims(result) as User | undefined;
@@ -276,7 +310,8 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       issuer: config.issuer.href,
       clientId: config.clientId,
       accessToken: result.access_token,
-      tokenType: 'bearer',
+      tokenType: keyPair ? 'dpop' : 'bearer',
+      ...(keyPair && { keyPair }),
       issuedAt: receivedAt,
       expiresAt: receivedAt + lifetime,
       ...(refreshToken !== undefined && { refreshToken }),
@@ -293,10 +328,14 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     const client = oauthClient(as);
     for (let attempt = 0; ; attempt++) {
       try {
-        const response = await o.refreshTokenGrantRequest(as, client, o.None(), current.refreshToken, asRequest(as.token_endpoint));
-        const receivedAt = effects.now();
-        const result = await o.processRefreshTokenResponse(as, client, response);
-        const next = sessionFrom(as, result, receivedAt, current.scope ?? config.scope, current);
+        const { keyPair } = current;
+        // A fresh proof on every try; a `use_dpop_nonce` answer is retried once with the new nonce.
+        const result = await retryOnNonce(async () => {
+          const options = { ...asRequest(as.token_endpoint), ...(keyPair && { DPoP: nonces.handle(client, keyPair) }) };
+          const response = await o.refreshTokenGrantRequest(as, client, o.None(), current.refreshToken, options);
+          return o.processRefreshTokenResponse(as, client, response);
+        });
+        const next = sessionFrom(as, result, effects.now(), current.scope ?? config.scope, keyPair, current);
         // Rotation (SECURITY.md 14): the new record replaces the old in one write, and only if the
         // session was not wiped (logout) or replaced (a new login) meanwhile.
         const spent = current.refreshToken;
@@ -417,13 +456,16 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       } catch (err) {
         throw callbackError(err);
       }
-      const response = await o.authorizationCodeGrantRequest(as, client, o.None(), params, pending.redirectUri, pending.codeVerifier, asRequest(as.token_endpoint));
-      const receivedAt = effects.now();
-      const result = await o.processAuthorizationCodeResponse(as, client, response, {
-        expectedNonce: pending.nonce ?? o.expectNoNonce,
-        requireIdToken: hasOpenId(pending.scope),
+      const { keyPair } = pending;
+      const result = await retryOnNonce(async () => {
+        const options = { ...asRequest(as.token_endpoint), ...(keyPair && { DPoP: nonces.handle(client, keyPair) }) };
+        const response = await o.authorizationCodeGrantRequest(as, client, o.None(), params, pending.redirectUri, pending.codeVerifier, options);
+        return o.processAuthorizationCodeResponse(as, client, response, {
+          expectedNonce: pending.nonce ?? o.expectNoNonce,
+          requireIdToken: hasOpenId(pending.scope),
+        });
       });
-      const next = sessionFrom(as, result, receivedAt, pending.scope);
+      const next = sessionFrom(as, result, effects.now(), pending.scope, keyPair);
       await (await store()).set(SESSION_KEY, next);
       session = next;
       loaded ??= Promise.resolve();
@@ -496,6 +538,8 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         const url = new URL(as.authorization_endpoint);
         if (!isAllowedProtocol(url, config.allowInsecureLoopback)) throw new OAuthError('insecure_url', 'The authorization endpoint is not https');
         const scope = options.scope ?? config.scope;
+        // A new key per login (SECURITY.md 23); the code is bound to it with `dpop_jkt` (RFC 9449 §10).
+        const keyPair = usesDPoP(config.dpop, as) ? await generateDPoPKey(as) : undefined;
         const codeVerifier = o.generateRandomCodeVerifier();
         const stateValue = o.generateRandomState();
         const nonce = hasOpenId(scope) ? o.generateRandomNonce() : undefined;
@@ -511,9 +555,11 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
           scope,
           returnTo: safeReturnTo(options.returnTo ?? `${here.pathname}${here.search}${here.hash}`, here.origin),
           createdAt: effects.now(),
+          ...(keyPair && { keyPair }),
           as,
         };
         for (const [name, value] of Object.entries(options.params ?? {})) url.searchParams.set(name, value);
+        if (keyPair) url.searchParams.set('dpop_jkt', await o.DPoP(oauthClient(as), keyPair).calculateThumbprint());
         url.searchParams.set('client_id', config.clientId);
         url.searchParams.set('redirect_uri', config.redirectUri.href);
         url.searchParams.set('response_type', 'code');
@@ -581,14 +627,24 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       };
       const options: o.ProtectedResourceRequestOptions = {
         // oauth4webapi sends `redirect: 'manual'`: a redirect is never followed with the token (SECURITY.md 19).
-        [o.customFetch]: ((url: string, init: RequestInit) => effects.fetch(url, { ...passthrough, ...init })) as never,
+        [o.customFetch]: ((url: string, init: RequestInit) => resourceFetch(url, { ...passthrough, ...init })) as never,
         signal: request.signal,
         ...(target.protocol === 'http:' && { [o.allowInsecureRequests]: true }),
       };
       const send = async (token: string): Promise<Response> => {
+        // The key that goes with this token: both are replaced together in one session record.
+        const keyPair = session?.accessToken === token ? session.keyPair : undefined;
+        const dpop = keyPair && session && { DPoP: nonces.handle(oauthClient(session.as), keyPair) };
         try {
-          const response = await o.protectedResourceRequest(token, request.method, target, new Headers(request.headers), body, options);
+          // `addProof` signs afresh on each call, so the nonce retry carries a new proof (`ath` included).
+          const response = await retryOnNonce(() =>
+            o.protectedResourceRequest(token, request.method, target, new Headers(request.headers), body, { ...options, ...dpop }),
+          );
           if (response.type === 'opaqueredirect') throw new OAuthError('resource_redirect', 'The resource answered with a redirect; it was not followed');
+          if (response.status === 401) {
+            // A 401 with no readable challenge: the resource's CORS hides WWW-Authenticate (and DPoP-Nonce).
+            effects.warn('A resource answered 401 without a readable WWW-Authenticate header: add "Access-Control-Expose-Headers: WWW-Authenticate, DPoP-Nonce" to its CORS responses');
+          }
           return response;
         } catch (err) {
           if (err instanceof o.WWWAuthenticateChallengeError) {

@@ -12,6 +12,8 @@ import * as o from 'oauth4webapi';
  * `response_too_large`. Resources: `invalid_token` (rejected even after one refresh), `resource_redirect`.
  * Local: `login_required` (no session), `storage_unavailable`, `storage_corrupt`, `insecure_url`,
  * `discovery_failed`, `destroyed`.
+ * DPoP: `dpop_unsupported` (`dpop: true` but the AS has no DPoP), `dpop_downgrade` (a proof was sent
+ * and a Bearer token came back: discarded).
  */
 export type OAuthErrorCode =
   | 'state_mismatch'
@@ -40,6 +42,8 @@ export type OAuthErrorCode =
   | 'storage_corrupt'
   | 'insecure_url'
   | 'discovery_failed'
+  | 'dpop_unsupported'
+  | 'dpop_downgrade'
   | 'destroyed';
 
 /** Details an {@link OAuthError} may carry besides its code. */

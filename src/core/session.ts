@@ -1,4 +1,5 @@
 import type { AuthorizationServer } from 'oauth4webapi';
+import { isKeyPair } from './dpop.js';
 import { OAuthError } from './errors.js';
 import type { User } from './types.js';
 
@@ -10,6 +11,8 @@ import type { User } from './types.js';
 /** Storage keys inside the (issuer, client) database. */
 export const SESSION_KEY = 'session';
 export const PENDING_PREFIX = 'pending:';
+/** DPoP server nonces by origin: public values, kept so that a new tab's first proof carries one. */
+export const NONCES_KEY = 'dpop-nonces';
 
 /** The signed-in session: one record, so a refresh replaces it atomically (SECURITY.md 14). */
 export interface StoredSession {
@@ -17,7 +20,10 @@ export interface StoredSession {
   readonly issuer: string;
   readonly clientId: string;
   readonly accessToken: string;
-  readonly tokenType: 'bearer';
+  /** `dpop` when the tokens are bound to `keyPair` (RFC 9449). */
+  readonly tokenType: 'bearer' | 'dpop';
+  /** The DPoP key pair (private key non-extractable), present exactly when `tokenType` is `dpop`. */
+  readonly keyPair?: CryptoKeyPair;
   /** Epoch ms of local receipt of the token response (SECURITY.md 13: never the AS's clock). */
   readonly issuedAt: number;
   /** Epoch ms: `issuedAt + expires_in`. */
@@ -43,6 +49,8 @@ export interface PendingAuthorization {
   readonly scope: string;
   readonly returnTo: string;
   readonly createdAt: number;
+  /** The DPoP key pair this login's code is bound to (`dpop_jkt`), when DPoP is used. */
+  readonly keyPair?: CryptoKeyPair;
   /** The metadata the request was built from: the callback's `iss` is checked against it (SECURITY.md 6). */
   readonly as: AuthorizationServer;
 }
@@ -73,7 +81,7 @@ export function decodeSession(value: unknown, issuer: string, clientId: string):
     value.issuer !== issuer ||
     value.clientId !== clientId ||
     !isString(value.accessToken) ||
-    value.tokenType !== 'bearer' ||
+    !(value.tokenType === 'bearer' ? value.keyPair === undefined : value.tokenType === 'dpop' && isKeyPair(value.keyPair)) ||
     !isTime(value.issuedAt) ||
     !isTime(value.expiresAt) ||
     !isOptionalString(value.refreshToken) ||
@@ -101,6 +109,7 @@ export function decodePending(value: unknown, issuer: string, clientId: string):
     typeof value.scope !== 'string' ||
     typeof value.returnTo !== 'string' ||
     !isTime(value.createdAt) ||
+    !(value.keyPair === undefined || isKeyPair(value.keyPair)) ||
     !isMetadata(value.as, issuer)
   ) {
     throw corrupt('pending authorization');

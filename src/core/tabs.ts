@@ -8,7 +8,11 @@ import type { KeyValueStore } from './storage.js';
  * one source of truth.
  */
 
-export type TabMessage = { readonly type: 'session-changed' } | { readonly type: 'lock-released' };
+export type TabMessage =
+  | { readonly type: 'session-changed' }
+  | { readonly type: 'lock-released' }
+  /** A DPoP server nonce (public, not a secret) learned by one tab, for every tab's next proof. */
+  | { readonly type: 'dpop-nonce'; readonly origin: string; readonly nonce: string };
 
 export interface Tabs {
   /** Runs `task` while holding the client's lock in every tab of the origin. */
@@ -19,8 +23,8 @@ export interface Tabs {
   onLeader(listener: () => void): void;
   /** Tells every other tab; the sender does not receive its own message. */
   post(message: TabMessage): void;
-  /** Returns the function that stops listening to `session-changed`. */
-  listen(listener: () => void): () => void;
+  /** Returns the function that stops listening to `session-changed` and `dpop-nonce` messages. */
+  listen(listener: (message: TabMessage) => void): () => void;
   close(): void;
 }
 
@@ -95,7 +99,7 @@ export function leaseLock(options: LeaseOptions): Tabs['withLock'] {
 export function browserTabs(name: string, store: () => Promise<KeyValueStore>): Tabs {
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
   const channel = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel(name) : undefined;
-  const listeners = new Set<() => void>();
+  const listeners = new Set<(message: TabMessage) => void>();
   const releaseWaiters = new Set<() => void>();
   const leaderListeners = new Set<() => void>();
   let leader = !locks;
@@ -103,9 +107,11 @@ export function browserTabs(name: string, store: () => Promise<KeyValueStore>): 
   let stepDown: (() => void) | undefined;
 
   channel?.addEventListener('message', (event: MessageEvent<unknown>) => {
-    const type = (event.data as Partial<TabMessage> | null)?.type;
-    if (type === 'session-changed') for (const listener of [...listeners]) listener();
-    if (type === 'lock-released') for (const wake of [...releaseWaiters]) wake();
+    const message = event.data as TabMessage | null;
+    if (message?.type === 'lock-released') for (const wake of [...releaseWaiters]) wake();
+    else if (message?.type === 'session-changed' || (message?.type === 'dpop-nonce' && typeof message.origin === 'string' && typeof message.nonce === 'string')) {
+      for (const listener of [...listeners]) listener(message);
+    }
   });
 
   if (locks) {

@@ -28,6 +28,12 @@ export interface OAuthClientOptions {
    * survive the trip to the AS), so handle the callback in the page that keeps the client.
    */
   storage?: 'indexeddb' | 'memory';
+  /**
+   * Sender-constrained tokens (RFC 9449 DPoP) with a non-extractable key made per login. Default: on
+   * when the AS advertises `dpop_signing_alg_values_supported`; `true` requires it (`dpop_unsupported`
+   * otherwise); `false` turns it off.
+   */
+  dpop?: boolean;
   /** Allow `http://` for localhost, 127.0.0.1 and [::1] only. Every other http URL is an `insecure_url` error. */
   allowInsecureLoopback?: boolean;
   /** Milliseconds before a request to the AS is abandoned with a `timeout` error. Default 10 000. */

@@ -1,0 +1,74 @@
+import * as o from 'oauth4webapi';
+import { OAuthError } from './errors.js';
+
+/**
+ * DPoP (RFC 9449): tokens bound to a key pair whose private key is a non-extractable `CryptoKey`,
+ * so a token read out of IndexedDB by a script is useless anywhere else. oauth4webapi signs the
+ * proofs; this module decides when to use DPoP, makes the key, and keeps server nonces.
+ */
+
+/** Algorithms in order of preference (ES256 is the one every DPoP server must know). */
+const PREFERRED = ['ES256', 'EdDSA', 'Ed25519', 'ES384', 'PS256', 'RS256'];
+
+/** `undefined`: on when the AS advertises DPoP; `true`: required; `false`: off. */
+export function usesDPoP(option: boolean | undefined, as: o.AuthorizationServer): boolean {
+  const supported = (as.dpop_signing_alg_values_supported?.length ?? 0) > 0;
+  if (option === true && !supported) throw new OAuthError('dpop_unsupported', 'The authorization server does not advertise DPoP');
+  return option ?? supported;
+}
+
+/** A fresh key pair for one login; oauth4webapi makes the private key non-extractable. */
+export function generateDPoPKey(as: o.AuthorizationServer): Promise<CryptoKeyPair> {
+  const offered = as.dpop_signing_alg_values_supported ?? [];
+  return o.generateKeyPair(PREFERRED.find((alg) => offered.includes(alg)) ?? 'ES256') as Promise<CryptoKeyPair>;
+}
+
+export function isKeyPair(value: unknown): value is CryptoKeyPair {
+  const pair = value as Partial<CryptoKeyPair> | null;
+  return typeof pair === 'object' && pair !== null && pair.privateKey instanceof CryptoKey && pair.publicKey instanceof CryptoKey;
+}
+
+/**
+ * Server nonces per origin (RFC 9449 §8, §9), learned from any response of any tab. oauth4webapi keeps
+ * its own per-handle cache; this one outlives handles and is shared through the tab channel.
+ */
+export class DPoPNonces {
+  readonly #byOrigin = new Map<string, string>();
+  constructor(private readonly onLearned: (origin: string, nonce: string) => void) {}
+
+  /** Takes `DPoP-Nonce` from a response; tells `onLearned` when it is news. */
+  learn(url: string, response: Response): void {
+    const nonce = response.headers.get('dpop-nonce');
+    if (nonce) this.set(new URL(url).origin, nonce, true);
+  }
+
+  set(origin: string, nonce: string, announce = false): void {
+    if (this.#byOrigin.get(origin) === nonce) return;
+    this.#byOrigin.set(origin, nonce);
+    if (announce) this.onLearned(origin, nonce);
+  }
+
+  entries(): Record<string, string> {
+    return Object.fromEntries(this.#byOrigin);
+  }
+
+  /** A handle whose proofs carry the freshest nonce known for their target's origin. */
+  handle(client: o.Client, keyPair: CryptoKeyPair): o.DPoPHandle {
+    return o.DPoP(client, keyPair, {
+      [o.modifyAssertion]: (_header, payload) => {
+        const nonce = this.#byOrigin.get(new URL(String(payload.htu)).origin);
+        if (nonce !== undefined) payload.nonce = nonce;
+      },
+    });
+  }
+}
+
+/** Runs `attempt` again, exactly once, when the server asked for a (new) DPoP nonce. */
+export async function retryOnNonce<T>(attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (err) {
+    if (!o.isDPoPNonceError(err)) throw err;
+    return attempt();
+  }
+}
