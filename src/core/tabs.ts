@@ -1,3 +1,4 @@
+import { OAuthError } from './errors.js';
 import type { KeyValueStore } from './storage.js';
 
 /**
@@ -28,6 +29,8 @@ export interface Tabs {
   close(): void;
 }
 
+const lockTimeout = () => new OAuthError('timeout', 'Timed out waiting for another tab to finish renewing');
+
 /** A lock that only excludes callers in this tab. */
 export function tabLocalLock(): Tabs['withLock'] {
   let tail: Promise<unknown> = Promise.resolve();
@@ -41,8 +44,11 @@ export function tabLocalLock(): Tabs['withLock'] {
 export const LEASE_KEY = 'lease';
 /** How long a lease lasts without a heartbeat: a crashed or frozen holder blocks others at most this long. */
 export const LEASE_MS = 10_000;
-/** The longest a tab waits for the lease before giving up (longer than any bounded refresh). */
-const LEASE_WAIT_MS = 60_000;
+/**
+ * The longest a tab waits for the lock before giving up with a (transient) `timeout`: longer than any
+ * bounded refresh, and a bound on a holder that can never finish (a tab frozen mid-refresh).
+ */
+const LOCK_WAIT_MS = 60_000;
 
 interface Lease {
   readonly owner: string;
@@ -71,10 +77,10 @@ export function leaseLock(options: LeaseOptions): Tabs['withLock'] {
       const kv = await options.store();
       const mine = (): Lease => ({ owner: options.owner, expires: options.now() + LEASE_MS });
       const free = (current: unknown) => !held(current) || current.expires <= options.now() || current.owner === options.owner;
-      const deadline = options.now() + LEASE_WAIT_MS;
+      const deadline = options.now() + LOCK_WAIT_MS;
       let pause = 25;
       while (!(await kv.replaceIf(LEASE_KEY, free, mine()))) {
-        if (options.now() > deadline) throw new Error('Timed out waiting for another tab to finish renewing');
+        if (options.now() > deadline) throw lockTimeout();
         await options.wait(pause + Math.random() * pause);
         pause = Math.min(pause * 2, 500);
       }
@@ -128,7 +134,11 @@ export function browserTabs(name: string, store: () => Promise<KeyValueStore>): 
   }
 
   const withLock: Tabs['withLock'] = locks
-    ? <T>(task: () => Promise<T>) => locks.request(name, () => task()) as Promise<T>
+    ? <T>(task: () => Promise<T>) =>
+        (locks.request(name, { signal: AbortSignal.timeout(LOCK_WAIT_MS) }, () => task()) as Promise<T>).catch((err: unknown) => {
+          // Only the wait is bounded: once granted, the signal no longer applies and errors are the task's.
+          throw err instanceof DOMException && err.name === 'TimeoutError' ? lockTimeout() : err;
+        })
     : leaseLock({
         store,
         now: () => Date.now(),
