@@ -24,6 +24,8 @@ function chromiumPath(): string {
 
 export default defineConfig({
   testDir: 'e2e',
+  // Per port base, like the demo build, so concurrent runs do not clear each other's artifacts.
+  outputDir: process.env.E2E_PORT_BASE ? `test-results/${base}` : 'test-results',
   fullyParallel: false,
   workers: 1,
   retries: 0,

@@ -3,8 +3,11 @@ import { defineConfig } from 'vite';
 
 /**
  * Library build. Two passes, because the two outputs differ in what they bundle:
- * - default mode: ESM for bundlers, with `oauth4webapi` and `idb-keyval` left as imports so apps dedupe them;
- * - `--mode iife`: one self-contained `dist/browser-oauth.iife.js` for a `<script>` tag, defining `window.BrowserOAuth`.
+ * - default mode: ESM for bundlers, with `oauth4webapi` and `idb-keyval` left as imports so apps dedupe them,
+ *   and a second entry `dist/react.js` (`browser-oauth/react`): `react` stays the app's, and the core, being an
+ *   entry here, is shared through `./browser-oauth.js`, never copied (the adapter now needs only its types);
+ * - `--mode iife`: one self-contained `dist/browser-oauth.iife.js` for a `<script>` tag, defining `window.BrowserOAuth`
+ *   (the core only: a page without a bundler has no `react` to share).
  * Type declarations come from `tsc -p tsconfig.build.json`.
  */
 export default defineConfig(({ mode }) => {
@@ -17,13 +20,13 @@ export default defineConfig(({ mode }) => {
       sourcemap: true,
       minify: iife,
       lib: {
-        entry: 'src/index.ts',
+        entry: iife ? 'src/index.ts' : { 'browser-oauth': 'src/index.ts', react: 'src/react/index.ts' },
         name: 'BrowserOAuth',
         formats: [iife ? 'iife' : 'es'],
-        fileName: () => (iife ? 'browser-oauth.iife.js' : 'browser-oauth.js'),
+        fileName: (_format, entry) => (iife ? 'browser-oauth.iife.js' : `${entry}.js`),
       },
       rollupOptions: {
-        external: iife ? [] : ['oauth4webapi', 'idb-keyval'],
+        external: iife ? [] : ['oauth4webapi', 'idb-keyval', 'react'],
       },
     },
     test: {

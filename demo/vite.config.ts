@@ -1,6 +1,6 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defineConfig, loadEnv } from 'vite';
+import { defineConfig, loadEnv, type Plugin } from 'vite';
 
 // The demo SPA. `npm run demo` (demo/server) starts Vite with this file and supplies host/port
 // and the VITE_* variables; see demo/src/config.ts for their defaults.
@@ -8,8 +8,8 @@ import { defineConfig, loadEnv } from 'vite';
 const demoRoot = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
-// Every *.html at the top of demo/ is a page of the multi-page build (index, callback, and later
-// react.html, script-tag.html): adding a page needs no change here.
+// Every *.html at the top of demo/ is a page of the multi-page build (index, callback, react,
+// script-tag): adding a page needs no change here.
 const pages = Object.fromEntries(
   readdirSync(demoRoot)
     .filter((file) => file.endsWith('.html'))
@@ -19,6 +19,43 @@ const pages = Object.fromEntries(
 // Tests run against the library as users get it (the built ESM file); development uses the source.
 const fromDist = process.env.BROWSER_OAUTH_FROM === 'dist';
 const library = fromDist ? `${repoRoot}dist/browser-oauth.js` : `${repoRoot}src/index.ts`;
+const libraryReact = fromDist ? `${repoRoot}dist/react.js` : `${repoRoot}src/react/index.ts`;
+
+/**
+ * `/browser-oauth.iife.js` (and its source map) for demo/script-tag.html: the library's `<script>` build,
+ * exactly as `dist/` has it. The launcher builds it first (demo/server/main.ts); the dev server
+ * reads it on each request, the demo build copies it next to the pages.
+ */
+function iifeBuild(): Plugin {
+  const files = ['browser-oauth.iife.js', 'browser-oauth.iife.js.map'];
+  const read = (file: string): Buffer => {
+    try {
+      return readFileSync(`${repoRoot}dist/${file}`);
+    } catch {
+      throw new Error(`dist/${file} is missing: run \`npm run build\` (or start the demo with \`npm run demo\`)`);
+    }
+  };
+  return {
+    name: 'browser-oauth-iife',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const file = files.find((f) => req.url?.split('?')[0] === `/${f}`);
+        if (!file) return next();
+        try {
+          const body = read(file);
+          res.setHeader('Content-Type', file.endsWith('.js') ? 'text/javascript' : 'application/json');
+          res.setHeader('Cache-Control', 'no-cache');
+          res.end(body);
+        } catch (err) {
+          next(err);
+        }
+      });
+    },
+    generateBundle() {
+      for (const file of files) this.emitFile({ type: 'asset', fileName: file, source: read(file) });
+    },
+  };
+}
 
 const originOf = (url: string | undefined): string | undefined => {
   try {
@@ -67,11 +104,21 @@ export default defineConfig(({ mode, isPreview }) => {
     root: demoRoot,
     envDir: demoRoot,
     resolve: {
-      // Exact match only: `browser-oauth/react` gets its own entry when the adapter lands.
-      alias: [{ find: /^browser-oauth$/, replacement: library }],
+      alias: [
+        { find: /^browser-oauth$/, replacement: library },
+        { find: /^browser-oauth\/react$/, replacement: libraryReact },
+      ],
     },
+    // The React page's JSX, with React 19's automatic runtime (no plugin: the CSP forbids the
+    // inline preamble that Fast Refresh would inject).
+    oxc: { jsx: { runtime: 'automatic' } },
+    // React's development build in the built demo too: only there does <StrictMode> run effects twice,
+    // and the React page is there to show (and the tests to prove) that this never spends a code twice.
+    define: { 'process.env.NODE_ENV': JSON.stringify('development') },
+    plugins: [iifeBuild()],
     build: {
-      outDir: `${demoRoot}dist`,
+      // Per SPA port, so two preview runs on one machine (e.g. e2e with E2E_PORT_BASE) never share a build.
+      outDir: `${demoRoot}dist${process.env.SPA_PORT ? `-${process.env.SPA_PORT}` : ''}`,
       emptyOutDir: true,
       rolldownOptions: { input: pages },
     },

@@ -38,14 +38,17 @@ test('sign in, call the API, reload with zero token requests, refresh after expi
   const first = await storedSession(page);
   expect(first?.accessToken).toBeTruthy();
   expect(first?.refreshToken).toBeTruthy();
-  expect(Object.keys(await storedEntries(page))).toEqual(['session']); // the pending login was consumed
+  // The pending login was consumed; what remains is the session (and public DPoP nonces, if any).
+  expect(Object.keys(await storedEntries(page)).filter((key) => key !== 'dpop-nonces')).toEqual(['session']);
   expect(await webStorage(page)).toEqual({ local: 0, session: 0, cookie: '' });
 
   // E → F with the token attached.
   await page.getByTestId('call-api').click();
   await expect(page.getByTestId('api-status')).toHaveText('200');
   await expect(page.getByTestId('api-result')).toContainText('"sub": "alice"');
-  expect((await apiRequests()).filter((r) => r.path === '/api/me').map((r) => r.authorization)).toEqual(['bearer']);
+  // The embedded AS advertises DPoP, so the token is DPoP-bound (e2e/dpop.spec.ts); Bearer with DPOP=0.
+  const scheme = first?.tokenType === 'dpop' ? 'dpop' : 'bearer';
+  expect((await apiRequests()).filter((r) => r.path === '/api/me').map((r) => r.authorization)).toEqual([scheme]);
 
   // Reload: the session comes back from IndexedDB without a single request to the AS.
   await resetCounters();
@@ -170,9 +173,10 @@ test('the token goes only to configured resources', async ({ page }) => {
 
   const seen = await apiRequests();
   const auth = (path: string) => seen.filter((r) => r.path === path).map((r) => r.authorization);
-  expect(auth('/api/me')).toContain('bearer');
+  const scheme = (await storedSession(page))?.tokenType === 'dpop' ? 'dpop' : 'bearer';
+  expect(auth('/api/me')).toContain(scheme);
   expect(auth('/apix')).toEqual(['none']);
-  expect(auth('/api/redirect')).toEqual(['bearer']); // the resource itself may see it…
+  expect(auth('/api/redirect')).toEqual([scheme]); // the resource itself may see it…
   // …but the redirect to another origin is never followed with it.
   expect((await otherRequests()).every((r) => r.authorization === 'none')).toBe(true);
   expect((await otherRequests()).length).toBe(2); // the button and the direct call, never the redirect

@@ -102,6 +102,7 @@ export async function storedEntries(page: Page): Promise<Record<string, unknown>
 
 export interface StoredSessionShape {
   accessToken: string;
+  tokenType: 'bearer' | 'dpop';
   refreshToken?: string;
   idToken?: string;
   expiresAt: number;
@@ -127,7 +128,7 @@ export async function tryRefresh(refreshToken: string): Promise<{ status: number
   return { status: response.status, ...(body.error !== undefined && { error: body.error }) };
 }
 
-/** Queues faults for the next token requests at the AS (see demo/server/authorization-server.ts). */
+/** Queues faults for the next token requests at the AS (see demo/server/faults.ts; hostile-helpers.ts has them all). */
 export async function tokenFaults(...faults: Array<{ kind: 'status'; status: number } | { kind: 'hang' } | { kind: 'drop' } | { kind: 'delay'; ms: number }>): Promise<void> {
   const response = await fetch(`${AS}/__test/faults`, { method: 'POST', body: JSON.stringify({ token: faults }) });
   expect(response.status).toBe(204);
@@ -147,4 +148,20 @@ export async function pageFetch(page: Page, url: string, times = 1): Promise<str
       ),
     { url, times },
   );
+}
+
+/**
+ * Signs in on a page that is its own redirect URI (the React and <script> pages) and returns the
+ * callback URL the AS redirected to.
+ */
+export async function signInOn(page: Page, path: '/react.html' | '/script-tag.html'): Promise<string> {
+  await page.goto(path);
+  await expect(status(page)).toHaveText('signedOut');
+  await page.getByTestId('sign-in').click();
+  await page.waitForURL(`${AS}/**`);
+  const callback = page.waitForRequest((request) => request.isNavigationRequest() && request.url().includes(`${path}?`));
+  await submitLogin(page);
+  const callbackUrl = (await callback).url();
+  await expect(status(page)).toHaveText('signedIn');
+  return callbackUrl;
 }

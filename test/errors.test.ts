@@ -60,7 +60,14 @@ describe('toOAuthError', () => {
   it('maps fetch failures, timeouts and http refusals', () => {
     expect(toOAuthError(new TypeError('Failed to fetch')).code).toBe('network');
     expect(toOAuthError(new DOMException('t', 'TimeoutError')).code).toBe('timeout');
-    const forbidden = Object.assign(new TypeError('only https'), { code: o.HTTP_REQUEST_FORBIDDEN });
+    // What oauth4webapi throws before sending anything to a plain-http endpoint.
+    const forbidden = (() => {
+      try {
+        o.checkProtocol(new URL('http://evil.example/token'), true);
+      } catch (err) {
+        return err;
+      }
+    })();
     expect(toOAuthError(forbidden).code).toBe('insecure_url');
   });
 

@@ -3,8 +3,8 @@ import { OAuthError } from '../src/core/errors.js';
 import { initialState, transition, type AuthEvent, type SessionView } from '../src/core/machine.js';
 import type { AuthState } from '../src/core/types.js';
 
-const alice: SessionView = { user: { sub: 'alice', name: 'Alice' }, expiresAt: 1_000 };
-const renewed: SessionView = { user: { sub: 'alice', name: 'Alice L.' }, expiresAt: 2_000 };
+const alice: SessionView = { user: { sub: 'alice', name: 'Alice' }, expiresAt: 1_000, tokenType: 'dpop' };
+const renewed: SessionView = { user: { sub: 'alice', name: 'Alice L.' }, expiresAt: 2_000, tokenType: 'bearer' };
 const failure = new OAuthError('network', 'offline');
 const fatal = new OAuthError('invalid_grant', 'grant revoked');
 
@@ -14,9 +14,9 @@ const states = {
   signedOutWithError: { status: 'signedOut', error: fatal },
   authorizing: { status: 'authorizing' },
   exchanging: { status: 'exchanging' },
-  signedIn: { status: 'signedIn', user: alice.user, expiresAt: alice.expiresAt },
-  signedInWithError: { status: 'signedIn', user: alice.user, expiresAt: alice.expiresAt, error: failure },
-  refreshing: { status: 'refreshing', user: alice.user, expiresAt: alice.expiresAt },
+  signedIn: { status: 'signedIn', user: alice.user, expiresAt: alice.expiresAt, tokenType: 'dpop' },
+  signedInWithError: { status: 'signedIn', user: alice.user, expiresAt: alice.expiresAt, tokenType: 'dpop', error: failure },
+  refreshing: { status: 'refreshing', user: alice.user, expiresAt: alice.expiresAt, tokenType: 'dpop' },
   error: { status: 'error', error: failure },
 } satisfies Record<string, AuthState>;
 type StateName = keyof typeof states;
@@ -45,11 +45,11 @@ type EventName = keyof typeof events;
 // Expected results, spelled out for every pair. `same` means the state object is returned unchanged.
 const same = 'same' as const;
 const inWith = (s: SessionView, error?: OAuthError): AuthState =>
-  error ? { status: 'signedIn', user: s.user, expiresAt: s.expiresAt, error } : { status: 'signedIn', user: s.user, expiresAt: s.expiresAt };
+  error ? { status: 'signedIn', ...s, error } : { status: 'signedIn', ...s };
 const out: AuthState = { status: 'signedOut' };
 const outWith = (error: OAuthError): AuthState => ({ status: 'signedOut', error });
 const err = (error: OAuthError): AuthState => ({ status: 'error', error });
-const refreshingWith = (s: SessionView): AuthState => ({ status: 'refreshing', user: s.user, expiresAt: s.expiresAt });
+const refreshingWith = (s: SessionView): AuthState => ({ status: 'refreshing', ...s });
 
 const expected: Record<EventName, Record<StateName, AuthState | typeof same>> = {
   loadedSession: {
@@ -155,8 +155,8 @@ describe('transition', () => {
       signedOut: ['status', 'error'],
       authorizing: ['status'],
       exchanging: ['status'],
-      signedIn: ['status', 'user', 'expiresAt', 'error'],
-      refreshing: ['status', 'user', 'expiresAt'],
+      signedIn: ['status', 'user', 'expiresAt', 'tokenType', 'error'],
+      refreshing: ['status', 'user', 'expiresAt', 'tokenType'],
       error: ['status', 'error'],
     };
     for (const [, , want] of cases) {

@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import { Provider, errors, type KoaContext } from 'oidc-provider';
 import type { DemoConfig } from './config.ts';
+import { createFaults } from './faults.ts';
+import { DPOP_ALGS } from './dpop.ts';
 import { closeServer, htmlEscape, listen, logLine, readBody, type RunningServer } from './http-util.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -52,15 +54,8 @@ export interface AsStats {
   discovery: number;
 }
 
-/**
- * Faults the next token requests suffer, in order (TEST_CONTROL only), set with
- * `POST /__test/faults {"token": [...]}`:
- * - `{ kind: 'status', status }`: answered with that status and `temporarily_unavailable`, never processed;
- * - `{ kind: 'hang' }`: received, never processed, never answered (until the client goes away);
- * - `{ kind: 'drop' }`: processed (a refresh token rotates!) but the connection is cut before the answer;
- * - `{ kind: 'delay', ms }`: processed normally after a pause.
- */
-export type TokenFault = { kind: 'status'; status: number } | { kind: 'hang' } | { kind: 'drop' } | { kind: 'delay'; ms: number };
+// Faults (5xx, hangs, slow drip, huge bodies, wrong content types, redirects, spoiled token responses
+// and ID tokens) live in ./faults.ts; they exist only with cfg.testControl.
 
 function emptyStats(): AsStats {
   return { authorization: 0, token: { authorization_code: 0, refresh_token: 0 }, tokenErrors: {}, revocation: 0, endSession: 0, discovery: 0 };
@@ -158,6 +153,9 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     return grant;
   }
 
+  /** Whether token requests need a server-provided DPoP nonce (TEST_CONTROL: POST /__test/dpop-nonce). */
+  const dpopControl = { requireNonce: false };
+
   const configuration = {
     clients: [
       {
@@ -168,12 +166,15 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         id_token_signed_response_alg: 'ES256',
-        redirect_uris: [`${cfg.spaOrigin}/callback.html`],
+        // The React and <script> pages complete their own sign-in; the main page uses callback.html.
+        redirect_uris: ['/callback.html', '/react.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`),
         post_logout_redirect_uris: ['/', '/index.html', '/react.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`),
       },
     ],
     jwks: { keys },
     responseTypes: ['code'], // advertise the code flow only (no implicit/hybrid)
+    // The same DPoP algorithms the demo API accepts (oidc-provider's default: ES256, Ed25519, EdDSA).
+    enabledJWA: { dPoPSigningAlgValues: [...DPOP_ALGS] },
     findAccount,
     loadExistingGrant,
     scopes: ['openid', 'profile', 'email', 'offline_access'],
@@ -218,9 +219,16 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     },
     features: {
       devInteractions: { enabled: false },
-      // On by default in v9; kept off until the demo API verifies DPoP proofs (else the SDK would
-      // bind tokens the API cannot accept).
-      dPoP: { enabled: cfg.dpop },
+      // DPoP (RFC 9449), on unless DPOP=0. A token request with a `DPoP` proof gets DPoP-bound tokens
+      // (access token `cnf.jkt`; this public client's refresh tokens bound to the same key), one without
+      // gets Bearer tokens (the client is not `dpop_bound_access_tokens`). `dpop_jkt` at /auth binds the code.
+      // The nonce secret also makes the token endpoint's CORS expose `DPoP-Nonce`.
+      dPoP: {
+        enabled: cfg.dpop,
+        nonceSecret: randomBytes(32),
+        requireNonce: () => dpopControl.requireNonce,
+        allowReplay: false,
+      },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       resourceIndicators: {
@@ -267,62 +275,70 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
   const provider = new Provider(cfg.issuer, configuration);
   provider.proxy = false; // plain http on loopback, no TLS-offloading proxy to trust
 
-  // --- request log + test-control counters (first middleware: sees every request) ---------------
+  // --- test control of DPoP nonces: POST /__test/dpop-nonce {"required": bool}; /__test/reset → off ---
+  if (cfg.testControl) {
+    provider.use(async (ctx, next) => {
+      if (ctx.method === 'POST' && ctx.path === '/__test/dpop-nonce') {
+        let body: { required?: unknown } = {};
+        try {
+          body = JSON.parse(await readBody(ctx.req)) as { required?: unknown };
+        } catch {
+          // answered below
+        }
+        if (typeof body?.required !== 'boolean') {
+          ctx.status = 400;
+          ctx.body = { error: 'invalid_request', error_description: 'expected {"required": true|false}' };
+          return;
+        }
+        dpopControl.requireNonce = body.required;
+        ctx.status = 204;
+        return;
+      }
+      if (ctx.method === 'POST' && ctx.path === '/__test/reset') dpopControl.requireNonce = false;
+      return next();
+    });
+  }
+
+  // --- request log + test-control counters and faults (first middleware: sees every request) ----
   let stats = emptyStats();
-  let faults: TokenFault[] = [];
+  const signingKey = keys.find((k) => k.alg === 'ES256')!;
+  const faults = createFaults({ spaOrigin: cfg.spaOrigin, otherUrl: cfg.otherUrl, signingKey });
   provider.use(async (ctx, next) => {
     const startedAt = Date.now();
     if (cfg.testControl && ctx.path.startsWith('/__test/')) {
       if (ctx.method === 'GET' && ctx.path === '/__test/stats') {
         ctx.set('Cache-Control', 'no-store');
-        ctx.body = stats;
+        ctx.body = { ...stats, faults: faults.stats() };
         return;
       }
       if (ctx.method === 'POST' && ctx.path === '/__test/reset') {
         stats = emptyStats();
-        faults = [];
+        faults.reset();
         ctx.status = 204;
         return;
       }
       if (ctx.method === 'POST' && ctx.path === '/__test/faults') {
-        const body = JSON.parse(await readBody(ctx.req)) as { token?: TokenFault[] };
-        faults.push(...(body.token ?? []));
+        faults.add(JSON.parse(await readBody(ctx.req)));
         ctx.status = 204;
         return;
       }
     }
-    const fault = cfg.testControl && ctx.method === 'POST' && ctx.path === '/token' ? faults.shift() : undefined;
+    const injected = cfg.testControl ? faults.take(ctx) : undefined;
     let faultGrant: string | undefined;
     try {
-      if (fault?.kind === 'status' || fault?.kind === 'hang') {
-        // Not processed: read the grant type ourselves, for the counters.
-        faultGrant = new URLSearchParams(await readBody(ctx.req)).get('grant_type') ?? 'unknown';
-        // Counted on receipt: a hung request never reaches the `finally` below while a test polls.
-        stats.token[faultGrant] = (stats.token[faultGrant] ?? 0) + 1;
-        if (fault.kind === 'status') {
-          if (ctx.get('origin') === cfg.spaOrigin) ctx.set('Access-Control-Allow-Origin', cfg.spaOrigin);
-          ctx.status = fault.status;
-          ctx.body = { error: 'temporarily_unavailable', error_description: 'injected fault' };
-        } else {
-          // Bounded: the request is released when its client goes away, or after two minutes.
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, 120_000);
-            ctx.req.socket.once('close', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-          });
-          ctx.respond = false;
-          ctx.req.socket.destroy();
+      if (injected?.transport) {
+        if (injected.endpoint === 'token') {
+          // Not processed: read the grant type ourselves, for the counters. Counted on receipt: a
+          // hung request never reaches the `finally` below while a test polls.
+          faultGrant = new URLSearchParams(await readBody(ctx.req)).get('grant_type') ?? 'unknown';
+          stats.token[faultGrant] = (stats.token[faultGrant] ?? 0) + 1;
         }
+        await faults.answer(ctx, injected.fault);
         return;
       }
-      if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+      if (injected) await faults.before(injected.fault);
       await next();
-      if (fault?.kind === 'drop') {
-        ctx.respond = false;
-        ctx.req.socket.destroy();
-      }
+      if (injected) await faults.after(ctx, injected.fault);
     } finally {
       if (ctx.method !== 'OPTIONS') {
         // Routes are oidc-provider's defaults; counted by path so failures count too.

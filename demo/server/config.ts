@@ -23,8 +23,16 @@ export interface DemoConfig {
   refreshTokenTtl: number;
   /** Exposes /__test/* endpoints (stats, request logs, reset). */
   testControl: boolean;
-  /** Advertise and accept DPoP at the AS. Off until the resource server verifies DPoP proofs. */
+  /** Advertise and accept DPoP (RFC 9449) at the AS. On unless DPOP=0; the API always verifies DPoP proofs. */
   dpop: boolean;
+  /**
+   * How far (seconds) a DPoP proof's `iat` may lie in the past / in the future at the API.
+   * ±60 s normally. With TEST_CONTROL=1 the future side is 300 s: e2e tests move the page's clock
+   * 70–120 s ahead of real time (Playwright `clock.setFixedTime`) to expire tokens, and the SDK's
+   * proofs then carry an `iat` that far in the future. (oidc-provider itself accepts ±300 s.)
+   * Env DPOP_IAT_PAST / DPOP_IAT_FUTURE override.
+   */
+  dpopIatWindow: { past: number; future: number };
   /** One log line per request. */
   log: boolean;
 }
@@ -58,7 +66,11 @@ export function demoConfig(): DemoConfig {
     accessTokenTtl: intFromEnv('ACCESS_TOKEN_TTL', 60),
     refreshTokenTtl: intFromEnv('REFRESH_TOKEN_TTL', 24 * 60 * 60),
     testControl,
-    dpop: process.env.DPOP === '1',
+    dpop: process.env.DPOP !== '0',
+    dpopIatWindow: {
+      past: intFromEnv('DPOP_IAT_PAST', 60),
+      future: intFromEnv('DPOP_IAT_FUTURE', testControl ? 300 : 60),
+    },
     // Tests want quiet servers by default; DEMO_LOG=1/0 overrides.
     log: process.env.DEMO_LOG ? process.env.DEMO_LOG === '1' : !testControl,
   };

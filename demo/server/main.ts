@@ -1,6 +1,7 @@
 // Starts the whole demo: authorization server, protected API, other origin, then the SPA (Vite).
 //   npx tsx demo/server/main.ts [--mode dev|preview] [--no-spa]
-// Env: AS_PORT, API_PORT, OTHER_PORT, SPA_PORT, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, TEST_CONTROL=1, DEMO_LOG.
+// Env: AS_PORT, API_PORT, OTHER_PORT, SPA_PORT, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, TEST_CONTROL=1, DEMO_LOG,
+//      DPOP=0 (no DPoP at the AS), DPOP_IAT_PAST / DPOP_IAT_FUTURE (proof iat window at the API, seconds).
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createAuthorizationServer } from './authorization-server.ts';
@@ -53,9 +54,18 @@ try {
       VITE_OTHER_URL: cfg.otherUrl,
       VITE_CLIENT_ID: cfg.clientId,
       VITE_SPA_ORIGIN: cfg.spaOrigin,
+      // Lets e2e tests shorten the demo client's timeouts (demo/src/auth.ts); never set by `npm run demo`.
+      VITE_TEST_HOOKS: cfg.testControl ? '1' : '',
     });
     const configFile = fileURLToPath(new URL('../vite.config.ts', import.meta.url));
     const vite = await import('vite');
+    if (process.env.BROWSER_OAUTH_FROM !== 'dist') {
+      // demo/script-tag.html loads the library's <script> build, dist/browser-oauth.iife.js: build it
+      // (about a second) so that a fresh clone needs nothing but `npm run demo`. BROWSER_OAUTH_FROM=dist
+      // (the tests) means `npm run build` already made all of dist/.
+      const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+      await vite.build({ root: repoRoot, configFile: `${repoRoot}vite.config.ts`, mode: 'iife', logLevel: 'warn' });
+    }
     const spa = { host: '127.0.0.1', port: cfg.spaPort, strictPort: true };
     if (mode === 'dev') {
       const server = await vite.createServer({ configFile, server: spa });

@@ -1,8 +1,10 @@
 // The demo protected API (API_PORT) and a second, unrelated origin (OTHER_PORT) that must never
-// see a token. Plain node:http; JWT access tokens verified with jose against the AS's JWKS.
+// see a token. Plain node:http; JWT access tokens verified with jose against the AS's JWKS, as Bearer or
+// DPoP-bound (RFC 9449, proofs checked in ./dpop.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { DemoConfig } from './config.ts';
+import { createDpopVerifier, dpopChallenge, DpopError, type DpopVerifier } from './dpop.ts';
 import { closeServer, listen, logLine, sendJson, type RunningServer } from './http-util.ts';
 
 const REALM = 'demo-api';
@@ -118,7 +120,8 @@ function wwwAuthenticate(err: AuthError): string {
     params.push(`error="${err.error}"`, `error_description="${err.description.replace(/["\\]/g, "'")}"`);
   }
   if (err.error === 'insufficient_scope') params.push(`scope="${REQUIRED_SCOPE}"`);
-  return `Bearer ${params.join(', ')}`;
+  // No credential at all: both schemes are on offer (RFC 9449 §7.2).
+  return `Bearer ${params.join(', ')}${err.error ? '' : `, ${dpopChallenge(REALM)}`}`;
 }
 
 /** Readable reason without echoing anything from the token (jose messages quote claim names). */
@@ -143,7 +146,7 @@ interface TokenPolicy {
   rejectAll: boolean;
 }
 
-function createAccessTokenVerifier(cfg: DemoConfig, policy: TokenPolicy) {
+function createAccessTokenVerifier(cfg: DemoConfig, policy: TokenPolicy, dpop: DpopVerifier) {
   // jwks_uri comes from discovery, fetched on first use (and again after a failure).
   let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   const getJwks = () => {
@@ -189,12 +192,19 @@ function createAccessTokenVerifier(cfg: DemoConfig, policy: TokenPolicy) {
     return payload;
   }
 
-  // Future RFC 9449 support goes in a sibling `verifyDpop(req, token)`: verifyJwt(token), then
-  // check the `DPoP` proof header (typ dpop+jwt, htm/htu, iat, jti replay, ath = hash(token),
-  // thumbprint == cnf.jkt, optional DPoP-Nonce) and answer with a `DPoP` WWW-Authenticate challenge.
+  /**
+   * `Authorization: DPoP` (RFC 9449): the proof on its own first (so a nonce challenge comes before
+   * anything else), then the token, then proof and token together (ath, cnf.jkt, jti). Throws DpopError.
+   */
+  async function verifyDpop(req: IncomingMessage, url: URL, token: string): Promise<JWTPayload> {
+    const proof = await dpop.checkProof(req, url);
+    const payload = await verifyJwt(token);
+    dpop.bind(proof, token, payload);
+    return payload;
+  }
 
-  /** Authenticates a request to the API; throws AuthError. */
-  async function authenticate(req: IncomingMessage): Promise<JWTPayload> {
+  /** Authenticates a request to the API; throws AuthError (DpopError for the DPoP proof). */
+  async function authenticate(req: IncomingMessage, url: URL): Promise<JWTPayload> {
     const auth = parseAuthorization(req.headers.authorization);
     let payload: JWTPayload;
     switch (auth.kind) {
@@ -205,7 +215,9 @@ function createAccessTokenVerifier(cfg: DemoConfig, policy: TokenPolicy) {
         payload = await verifyBearer(auth.token);
         break;
       case 'dpop':
-        throw new AuthError(401, 'invalid_token', 'DPoP is not supported by this resource server yet');
+        if (!auth.token) throw new AuthError(401, 'invalid_token', 'malformed Authorization header');
+        payload = await verifyDpop(req, url, auth.token);
+        break;
       default:
         throw new AuthError(401, 'invalid_token', 'unsupported authorization scheme');
     }
@@ -224,8 +236,16 @@ function createAccessTokenVerifier(cfg: DemoConfig, policy: TokenPolicy) {
 
 export async function createResourceServer(cfg: DemoConfig): Promise<RunningServer> {
   const policy: TokenPolicy = { seen: new Set(), denied: new Set(), rejectAll: false };
-  const { authenticate, warmUp } = createAccessTokenVerifier(cfg, policy);
+  const dpop = createDpopVerifier({
+    realm: REALM,
+    origin: new URL(cfg.apiUrl).origin,
+    iatWindow: cfg.dpopIatWindow,
+    testControl: cfg.testControl,
+  });
+  const { authenticate, warmUp } = createAccessTokenVerifier(cfg, policy, dpop);
   const testRoutes: TestRoutes = (req, res, url) => {
+    // /__test/dpop, /__test/dpop-nonce; its part of /__test/reset.
+    if (dpop.testRoutes(req, res, url)) return true;
     if (req.method !== 'POST') return false;
     switch (url.pathname) {
       case '/__test/reset':
@@ -261,26 +281,41 @@ export async function createResourceServer(cfg: DemoConfig): Promise<RunningServ
       return;
     }
     if (req.method === 'GET' && route === 'me') {
+      const isDpop = parseAuthorization(req.headers.authorization).kind === 'dpop';
       let claims: JWTPayload;
       try {
-        claims = await authenticate(req);
+        claims = await authenticate(req, url);
       } catch (err) {
+        if (err instanceof DpopError) {
+          return sendJson(res, 401, { error: err.error, error_description: err.description }, dpop.errorHeaders(err));
+        }
         if (!(err instanceof AuthError)) throw err;
         return sendJson(
           res,
           err.status,
           err.error ? { error: err.error, error_description: err.description } : { error_description: err.description },
-          { 'WWW-Authenticate': wwwAuthenticate(err) },
+          isDpop
+            ? dpop.errorHeaders(err.error && { error: err.error, description: err.description, scope: err.error === 'insufficient_scope' ? REQUIRED_SCOPE : undefined })
+            : { 'WWW-Authenticate': wwwAuthenticate(err) },
         );
       }
-      return sendJson(res, 200, {
-        sub: claims.sub,
-        scope: claims.scope,
-        client_id: claims.client_id,
-        exp: claims.exp,
-        iat: claims.iat,
-        message: `Hello ${claims.sub}, this came from the protected API.`,
-      });
+      const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
+      return sendJson(
+        res,
+        200,
+        {
+          sub: claims.sub,
+          scope: claims.scope,
+          client_id: claims.client_id,
+          exp: claims.exp,
+          iat: claims.iat,
+          // Lets the demo page show whether the session is sender-constrained.
+          token_type: isDpop ? 'DPoP' : 'Bearer',
+          jkt: typeof jkt === 'string' ? jkt : null,
+          message: `Hello ${claims.sub}, this came from the protected API.`,
+        },
+        isDpop ? dpop.responseHeaders() : {},
+      );
     }
     sendJson(res, 404, { error: 'not_found' });
   }, testRoutes);

@@ -203,8 +203,8 @@ async function main() {
     assert.equal(as.authorization_response_iss_parameter_supported, true);
     assert.deepEqual(as.code_challenge_methods_supported, ['S256']);
     assert.deepEqual(as.response_types_supported, ['code']);
-    assert.equal(as.dpop_signing_alg_values_supported, undefined);
-    ok('discovery: iss parameter advertised (RFC 9207), PKCE S256 only, code flow only, no DPoP');
+    assert.ok(as.dpop_signing_alg_values_supported?.includes('ES256'), 'DPoP advertised (on by default)');
+    ok(`discovery: iss parameter advertised (RFC 9207), PKCE S256 only, code flow only, DPoP ${as.dpop_signing_alg_values_supported!.join(' ')} (flows: smoke-dpop.ts)`);
 
     // PKCE is required for this public client.
     {
@@ -253,7 +253,7 @@ async function main() {
 
       const none = await fetch(`${apiUrl}me`);
       assert.equal(none.status, 401);
-      assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="demo-api"');
+      assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer realm="demo-api", DPoP realm="demo-api", algs="[^"]+"$/);
       const bad = await fetch(`${apiUrl}me`, { headers: { Authorization: `Bearer ${t1.access_token.slice(0, -4)}AAAA` } });
       assert.equal(bad.status, 401);
       assert.match(bad.headers.get('www-authenticate') ?? '', /^Bearer realm="demo-api", error="invalid_token", error_description="[^"]+"$/);

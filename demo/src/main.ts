@@ -258,6 +258,14 @@ function header(state: AuthState): HTMLElement {
       'div',
       { class: 'topbar-inner' },
       h('a', { class: 'brand', href: '/' }, h('img', { src: '/favicon.svg', alt: '', width: 28, height: 28 }), h('span', null, 'browser-oauth demo')),
+      // The same session on the React and <script> pages of the demo.
+      h(
+        'nav',
+        { class: 'topbar-nav', 'aria-label': 'Demo pages' },
+        h('a', { href: '/', 'aria-current': 'page' }, 'TypeScript'),
+        h('a', { href: '/react.html', class: 'muted' }, 'React'),
+        h('a', { href: '/script-tag.html', class: 'muted' }, '<script>'),
+      ),
       h(
         'div',
         { class: 'topbar-right' },
@@ -382,6 +390,13 @@ function sessionCard(state: Extract<AuthState, { status: 'signedIn' | 'refreshin
       h('span', { class: 'countdown-text', 'data-testid': 'expires-in', 'aria-live': 'off' }, countdownText(state)),
     ),
     h('p', { class: 'muted small', 'data-role': 'expires-at' }, `Expires at ${new Date(state.expiresAt).toLocaleTimeString()}`),
+    h(
+      'p',
+      { class: `binding binding-${state.tokenType}`, 'data-testid': 'token-binding', 'data-token-type': state.tokenType },
+      state.tokenType === 'dpop'
+        ? 'DPoP-bound: the tokens only work with this browser\u2019s non-extractable key'
+        : 'Bearer: whoever holds the token can use it (the AS does not offer DPoP)',
+    ),
     h(
       'div',
       { class: 'button-row' },

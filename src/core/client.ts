@@ -126,7 +126,7 @@ export function resolveConfig(options: OAuthClientOptions): ClientConfig {
 
 const hasOpenId = (scope: string): boolean => scope.split(' ').includes('openid');
 const view = (session: StoredSession | null): SessionView | null =>
-  session && { user: session.claims ?? {}, expiresAt: session.expiresAt };
+  session && { user: session.claims ?? {}, expiresAt: session.expiresAt, tokenType: session.tokenType };
 
 /** The callback's checks are oauth4webapi's; this only names which one failed. */
 function callbackError(err: unknown): OAuthError {
@@ -298,6 +298,10 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       throw new OAuthError('invalid_response', 'The token response has an unexpected token_type');
     }
     const claims = o.getValidatedIdTokenClaims(result) as User | undefined;
+    // OIDC Core §3.1.3.7(5): oauth4webapi checks `azp` only when `aud` has several values.
+    if (claims?.azp !== undefined && claims.azp !== config.clientId) {
+      throw new OAuthError('invalid_id_token', 'The ID token was issued to another authorized party');
+    }
     if (claims && previous?.claims && !sameAuthentication(previous.claims, claims)) {
       throw new OAuthError('id_token_mismatch', 'The refreshed ID token is for another user or authentication');
     }
@@ -456,6 +460,8 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       } catch (err) {
         throw callbackError(err);
       }
+      // oauth4webapi refuses `id_token`/`token` (implicit, hybrid); anything else without a code is not ours either.
+      if (!params.get('code')) throw new OAuthError('invalid_callback', 'The callback has no authorization code');
       const { keyPair } = pending;
       const result = await retryOnNonce(async () => {
         const options = { ...asRequest(as.token_endpoint), ...(keyPair && { DPoP: nonces.handle(client, keyPair) }) };
@@ -589,13 +595,14 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     },
 
     handleRedirect(input) {
+      let url: URL;
       try {
         alive();
+        const here = effects.location();
+        url = new URL(input ?? here.href, here.href);
       } catch (err) {
-        return Promise.reject(err);
+        return Promise.reject(err instanceof TypeError ? new OAuthError('invalid_callback', 'The callback is not a URL') : err);
       }
-      const here = effects.location();
-      const url = new URL(input ?? here.href, here.href);
       // React StrictMode and double init() run this twice: share one exchange per URL (the AS
       // revokes every token of a grant whose code is used twice).
       let pending = callbacks.get(url.href);

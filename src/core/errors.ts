@@ -166,9 +166,6 @@ export function toOAuthError(err: unknown, fallback: OAuthErrorCode = 'invalid_r
   if (err instanceof o.OperationProcessingError) {
     return fromProcessingError(err, fallback);
   }
-  if (err instanceof TypeError && (err as { code?: unknown }).code === o.HTTP_REQUEST_FORBIDDEN) {
-    return new OAuthError('insecure_url', 'Refused to send a request over plain http', { cause: redact(err) });
-  }
   if (err instanceof TypeError && (err as { code?: unknown }).code === undefined) {
     // fetch() rejects with a bare TypeError when the network fails or CORS blocks the response.
     return new OAuthError('network', 'The request failed (network error or CORS)', { cause: redact(err) });
@@ -194,6 +191,16 @@ function fromProcessingError(err: o.OperationProcessingError, fallback: OAuthErr
       return new OAuthError('invalid_id_token', err.message, details);
     case o.JSON_ATTRIBUTE_COMPARISON:
       return new OAuthError(fallback === 'discovery_failed' ? 'issuer_mismatch' : 'invalid_response', err.message, details);
+    case o.HTTP_REQUEST_FORBIDDEN:
+    case o.REQUEST_PROTOCOL_FORBIDDEN:
+      return new OAuthError('insecure_url', 'Refused to send a request over plain http', details);
+    case o.INVALID_RESPONSE:
+      // ID-token failures oauth4webapi reports with its generic code (static messages of oauth4webapi 3.8).
+      if (err.message.startsWith('JWT "nonce"')) return new OAuthError('nonce_mismatch', 'The ID token has no nonce', details);
+      if (err.message.startsWith('unexpected JWT "alg"') || /^JWT ".+" \(.+\) claim missing$/.test(err.message)) {
+        return new OAuthError('invalid_id_token', err.message, details);
+      }
+      return new OAuthError(fallback, err.message, details);
     default:
       return new OAuthError(fallback, err.message, details);
   }

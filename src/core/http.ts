@@ -30,6 +30,12 @@ export function boundedFetch(fetchImpl: FetchLike, options: BoundedFetchOptions)
       throw tooLarge(options.maxBytes);
     }
     const body = await readBounded(response, options.maxBytes);
+    // oauth4webapi parses a 200 body as JSON whatever its type; a JSON answer must say it is JSON
+    // (token and metadata requests ask for it; revocation answers carry no body to speak of).
+    const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (response.status === 200 && new Headers(init.headers).get('accept') === 'application/json' && type !== 'application/json') {
+      throw new OAuthError('invalid_response', 'The authorization server answered with a content type other than application/json');
+    }
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
 }

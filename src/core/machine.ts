@@ -5,6 +5,7 @@ import type { AuthState, User } from './types.js';
 export interface SessionView {
   readonly user: User;
   readonly expiresAt: number;
+  readonly tokenType: 'bearer' | 'dpop';
 }
 
 /**
@@ -33,10 +34,8 @@ export type AuthEventType = AuthEvent['type'];
 
 export const initialState: AuthState = { status: 'loading' };
 
-const signedIn = (session: SessionView, error?: OAuthError): AuthState =>
-  error === undefined
-    ? { status: 'signedIn', user: session.user, expiresAt: session.expiresAt }
-    : { status: 'signedIn', user: session.user, expiresAt: session.expiresAt, error };
+const signedIn = ({ user, expiresAt, tokenType }: SessionView, error?: OAuthError): AuthState =>
+  error === undefined ? { status: 'signedIn', user, expiresAt, tokenType } : { status: 'signedIn', user, expiresAt, tokenType, error };
 
 const fromSession = (session: SessionView | null, error?: OAuthError): AuthState =>
   session ? signedIn(session, error) : error === undefined ? { status: 'signedOut' } : { status: 'signedOut', error };
@@ -53,7 +52,8 @@ export function transition(state: AuthState, event: AuthEvent): AuthState {
       if (state.status === 'exchanging' || state.status === 'authorizing') return state;
       // Keep a refresh visible: the refresh's own result ends it.
       if (state.status === 'refreshing' && event.session) {
-        return { status: 'refreshing', user: event.session.user, expiresAt: event.session.expiresAt };
+        const { user, expiresAt, tokenType } = event.session;
+        return { status: 'refreshing', user, expiresAt, tokenType };
       }
       if (state.status === 'error' && !event.session) return state;
       if (state.status === 'signedOut' && !event.session) return state;
@@ -80,7 +80,8 @@ export function transition(state: AuthState, event: AuthEvent): AuthState {
       return event.session ? signedIn(event.session, event.error) : { status: 'error', error: event.error };
 
     case 'REFRESH_STARTED':
-      return state.status === 'signedIn' ? { status: 'refreshing', user: state.user, expiresAt: state.expiresAt } : state;
+      if (state.status !== 'signedIn') return state;
+      return { status: 'refreshing', user: state.user, expiresAt: state.expiresAt, tokenType: state.tokenType };
 
     case 'REFRESH_SUCCEEDED':
       return state.status === 'refreshing' || state.status === 'signedIn' ? signedIn(event.session) : state;

@@ -59,13 +59,23 @@ function indexedDbStore(use: UseStore): KeyValueStore {
         use('readwrite', (s) => {
           const read = s.get(key);
           let wrote = false;
+          let failure: unknown;
           read.onsuccess = () => {
-            if (!expected(read.result)) return;
-            if (value === undefined) s.delete(key);
-            else s.put(value, key);
-            wrote = true;
+            // A throwing put (DataCloneError, QuotaExceededError) must reject, not escape as a page error.
+            try {
+              if (!expected(read.result)) return;
+              if (value === undefined) s.delete(key);
+              else s.put(value, key);
+              wrote = true;
+            } catch (err) {
+              failure = err;
+              s.transaction.abort();
+            }
           };
-          return promisifyRequest(s.transaction).then(() => wrote);
+          return promisifyRequest(s.transaction).then(
+            () => wrote,
+            (err: unknown) => Promise.reject(failure ?? err),
+          );
         }),
       ),
     entries: () =>

@@ -70,9 +70,12 @@ export type AuthState =
   | { readonly status: 'signedOut'; readonly error?: OAuthError }
   | { readonly status: 'authorizing' }
   | { readonly status: 'exchanging' }
-  /** `expiresAt`: epoch ms when the access token expires. `error`: the last failure that kept the session. */
-  | { readonly status: 'signedIn'; readonly user: User; readonly expiresAt: number; readonly error?: OAuthError }
-  | { readonly status: 'refreshing'; readonly user: User; readonly expiresAt: number }
+  /**
+   * `expiresAt`: epoch ms when the access token expires. `tokenType`: `dpop` when the tokens are bound to
+   * this browser's non-extractable key (RFC 9449). `error`: the last failure that kept the session.
+   */
+  | { readonly status: 'signedIn'; readonly user: User; readonly expiresAt: number; readonly tokenType: 'bearer' | 'dpop'; readonly error?: OAuthError }
+  | { readonly status: 'refreshing'; readonly user: User; readonly expiresAt: number; readonly tokenType: 'bearer' | 'dpop' }
   /** The last operation failed and there is no session (e.g. a rejected callback, an unreachable AS). */
   | { readonly status: 'error'; readonly error: OAuthError };
 

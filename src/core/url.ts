@@ -85,7 +85,9 @@ export function safeReturnTo(value: unknown, origin: string): string {
     return '/';
   }
   if (url.origin !== origin) return '/';
-  return `${url.pathname}${url.search}${url.hash}`;
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  // Dot segments can leave a path that starts with `//` ("/.//evil" → "//evil"): protocol-relative.
+  return path.startsWith('//') ? '/' : path;
 }
 
 /** The authorization-response parameters that must leave the address bar at once (SECURITY.md 5). */

@@ -1,0 +1,197 @@
+/**
+ * browser-oauth/react: the client's state as a React hook. A thin `useSyncExternalStore` layer over
+ * the core's public entry; the core never imports React, and importing this touches no browser API.
+ */
+import { createContext, createElement, useContext, useEffect, useMemo, useRef, useSyncExternalStore, type ReactElement, type ReactNode } from 'react';
+import type { AuthState, AuthStatus, OAuthClient, User } from '../index.js';
+
+/**
+ * The client's methods as {@link useOAuth} returns them: bound once per client, so they keep their
+ * identity across renders (safe in effect dependencies and as props of memoized children).
+ *
+ * @example
+ * ```tsx
+ * const { login } = useOAuth();
+ * return <button onClick={() => void login({ returnTo: '/inbox' })}>Sign in</button>;
+ * ```
+ */
+export type OAuthActions = Pick<OAuthClient, 'login' | 'logout' | 'getAccessToken' | 'fetch'>;
+
+type Authenticated = 'signedIn' | 'refreshing';
+
+/**
+ * What {@link useOAuth} returns: a union keyed on `status`, so checking `status` (or
+ * `isAuthenticated`) narrows `state` and `user`. `user` is the validated ID-token claims while there
+ * is a session (`signedIn`, and `refreshing`, which keeps the session on screen), else `undefined`.
+ *
+ * @example
+ * ```tsx
+ * const auth = useOAuth();
+ * if (auth.isAuthenticated) return <p>Hello {auth.user.name}</p>; // `user` is `User` here
+ * if (auth.status === 'error') return <p>Sign-in failed: {auth.state.error.code}</p>;
+ * return <button onClick={() => void auth.login()}>Sign in</button>;
+ * ```
+ */
+export type UseOAuthResult = {
+  [S in AuthStatus]: OAuthActions & {
+    readonly state: Extract<AuthState, { readonly status: S }>;
+    readonly status: S;
+    readonly user: S extends Authenticated ? User : undefined;
+    readonly isAuthenticated: S extends Authenticated ? true : false;
+  };
+}[AuthStatus];
+
+/**
+ * Props of {@link OAuthProvider}.
+ *
+ * @example
+ * ```tsx
+ * const props: OAuthProviderProps = { client: auth, throwErrors: true, children: <App /> };
+ * ```
+ */
+export interface OAuthProviderProps {
+  /** The app's one client from `createOAuthClient`. The provider starts it and never destroys it. */
+  client: OAuthClient;
+  /**
+   * Suspend `useOAuth()` callers until `client.init()` has settled (the session is read and a
+   * callback, if any, completed), instead of rendering the `loading` state. Client rendering only:
+   * on a server the hook renders `loading`.
+   */
+  suspense?: boolean;
+  /** Rethrow `state.error` during render when `status` is `'error'`, to the nearest error boundary. */
+  throwErrors?: boolean;
+  children?: ReactNode;
+}
+
+interface Ctx {
+  readonly client: OAuthClient;
+  readonly suspense: boolean;
+  readonly throwErrors: boolean;
+}
+
+const OAuthContext = createContext<Ctx | null>(null);
+
+/** The server snapshot: a server cannot know the session, which lives in the browser. */
+const LOADING: AuthState = { status: 'loading' };
+
+/** Out of the promise chain, so that it reaches the console and error reporters. */
+function rethrowLater(err: unknown): void {
+  setTimeout(() => {
+    throw err;
+  });
+}
+
+type Bound = readonly [subscribe: (onChange: () => void) => () => void, actions: OAuthActions];
+const bound = new WeakMap<OAuthClient, Bound>();
+/** Stable per client: `useSyncExternalStore` resubscribes whenever `subscribe` changes identity. */
+function bind(client: OAuthClient): Bound {
+  let b = bound.get(client);
+  if (!b) {
+    b = [
+      (onChange) => client.subscribe(onChange),
+      {
+        login: (options) => client.login(options),
+        logout: (options) => client.logout(options),
+        getAccessToken: (options) => client.getAccessToken(options),
+        fetch: (input, init) => client.fetch(input, init),
+      },
+    ];
+    bound.set(client, b);
+  }
+  return b;
+}
+
+/** `init()` once per client, however many providers, StrictMode re-runs or suspending renders ask. */
+const started = new WeakMap<OAuthClient, Promise<void>>();
+const settled = new WeakSet<OAuthClient>();
+function start(client: OAuthClient): Promise<void> {
+  let p = started.get(client);
+  if (!p) {
+    // The core shares one exchange per callback URL, so a second init() never spends the code twice;
+    // this only spares the extra calls. init() rejects only for a broken client: report it, loudly.
+    p = new Promise<unknown>((resolve) => resolve(client.init()))
+      .catch(rethrowLater)
+      .then(() => void settled.add(client));
+    started.set(client, p);
+  }
+  return p;
+}
+
+/**
+ * Makes `client` available to {@link useOAuth} below it and starts it (`client.init()`, once): the
+ * session is restored from storage and, on the redirect URI, the login is completed. Safe under
+ * `<StrictMode>`: effects that run twice never exchange a code twice.
+ *
+ * @example
+ * ```tsx
+ * import { createOAuthClient } from 'browser-oauth';
+ * import { OAuthProvider } from 'browser-oauth/react';
+ *
+ * const auth = createOAuthClient({ issuer, clientId, redirectUri: `${location.origin}/`, resources: [api] });
+ *
+ * createRoot(el).render(
+ *   <StrictMode>
+ *     <OAuthProvider client={auth}>
+ *       <App />
+ *     </OAuthProvider>
+ *   </StrictMode>,
+ * );
+ * ```
+ */
+export function OAuthProvider({ client, suspense = false, throwErrors = false, children }: OAuthProviderProps): ReactElement {
+  useEffect(() => void start(client), [client]);
+  const value = useMemo<Ctx>(() => ({ client, suspense, throwErrors }), [client, suspense, throwErrors]);
+  return createElement(OAuthContext.Provider, { value }, children);
+}
+
+/** Before `init()` settles, in a browser: a server cannot know the session and must not wait for it. */
+const isPending = (client: OAuthClient, s: AuthState): boolean =>
+  (s.status === 'loading' || s.status === 'exchanging') && typeof window !== 'undefined' && !settled.has(client);
+
+const resultFor = (client: OAuthClient, state: AuthState): UseOAuthResult => {
+  const user = 'user' in state ? state.user : undefined;
+  return { ...bind(client)[1], state, status: state.status, user, isAuthenticated: user !== undefined } as UseOAuthResult;
+};
+
+/**
+ * The client's state and methods, re-rendering on every transition, including those caused by
+ * other tabs. With a `selector`, the component re-renders only when the selected value changes
+ * (compared with `Object.is`: select primitives or stable values). Throws when called outside an
+ * {@link OAuthProvider}.
+ *
+ * @example
+ * ```tsx
+ * import { useOAuth } from 'browser-oauth/react';
+ *
+ * function Profile() {
+ *   const auth = useOAuth();
+ *   if (auth.status === 'loading') return <Spinner />;
+ *   if (!auth.isAuthenticated) return <button onClick={() => void auth.login()}>Sign in</button>;
+ *   return <p>{auth.user.name} <button onClick={() => void auth.logout()}>Sign out</button></p>;
+ * }
+ *
+ * const name = useOAuth((auth) => auth.user?.name); // re-renders when the name changes only
+ * ```
+ */
+export function useOAuth(): UseOAuthResult;
+export function useOAuth<T>(selector: (auth: UseOAuthResult) => T): T;
+export function useOAuth<T>(selector?: (auth: UseOAuthResult) => T): T | UseOAuthResult {
+  const ctx = useContext(OAuthContext);
+  if (!ctx) throw new Error('browser-oauth/react: useOAuth() must be called inside <OAuthProvider client={…}>');
+  const { client, suspense, throwErrors } = ctx;
+  const memo = useRef<{ c?: OAuthClient; s?: AuthState; f?: unknown; t?: boolean; v?: unknown }>({}).current;
+  // Memoized on everything it depends on: React requires an unchanged store to give the same snapshot.
+  const read = (state: AuthState): unknown => {
+    // A thrown state is its own snapshot, so entering one re-renders even past a selector.
+    const thrown = (throwErrors && state.status === 'error') || (suspense && isPending(client, state));
+    if (memo.c !== client || memo.s !== state || memo.f !== selector || memo.t !== thrown) {
+      Object.assign(memo, { c: client, s: state, f: selector, t: thrown });
+      memo.v = thrown ? state : selector ? selector(resultFor(client, state)) : resultFor(client, state);
+    }
+    return memo.v;
+  };
+  const value = useSyncExternalStore(bind(client)[0], () => read(client.state), () => read(LOADING));
+  const state = memo.s!;
+  if (memo.t) throw state.status === 'error' ? state.error : start(client);
+  return value as T | UseOAuthResult;
+}
