@@ -127,6 +127,8 @@ export default defineConfig(({ mode, isPreview }) => {
       headers: securityHeaders(env, !isPreview),
       // The alias reaches ../src (and ../dist): let the dev server read the whole repository.
       fs: { allow: [repoRoot] },
+      // Preview builds (demo/dist-<port>) live under the root: rebuilding one must not reload dev pages.
+      watch: { ignored: ['**/dist/**', '**/dist-*/**'] },
     },
     preview: {
       strictPort: true,

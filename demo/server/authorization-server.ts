@@ -167,7 +167,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
         response_types: ['code'],
         id_token_signed_response_alg: 'ES256',
         // The React and <script> pages complete their own sign-in; the main page uses callback.html.
-        redirect_uris: ['/callback.html', '/react.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`),
+        redirect_uris: [...['/callback.html', '/react.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`), ...cfg.extraRedirectUris],
         post_logout_redirect_uris: ['/', '/index.html', '/react.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`),
       },
     ],
@@ -197,7 +197,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     // Every refresh rotates; reuse of a rotated token revokes the whole grant (built into oidc-provider).
     rotateRefreshToken: () => true,
     clientBasedCORS: (_ctx: unknown, origin: string, client: { clientId: string }) =>
-      client.clientId === cfg.clientId && origin === cfg.spaOrigin,
+      client.clientId === cfg.clientId && (origin === cfg.spaOrigin || cfg.extraOrigins.includes(origin)),
     cookies: {
       // Signed cookies; http loopback means no `secure` flag (oidc-provider only sets it on https).
       keys: [randomBytes(32).toString('base64url')],

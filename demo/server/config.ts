@@ -35,6 +35,14 @@ export interface DemoConfig {
   dpopIatWindow: { past: number; future: number };
   /** One log line per request. */
   log: boolean;
+  /**
+   * TEST_CONTROL only (env EXTRA_REDIRECT_URIS, comma-separated absolute URLs): more redirect URIs for the
+   * demo client, e.g. the peer-SDK pages of `bench/tabs.ts`. Their origins also get CORS at the AS token
+   * endpoints and at the API, like the SPA origin. Empty otherwise.
+   */
+  extraRedirectUris: string[];
+  /** The origins of {@link extraRedirectUris}. */
+  extraOrigins: string[];
 }
 
 function intFromEnv(name: string, fallback: number): number {
@@ -47,12 +55,24 @@ function intFromEnv(name: string, fallback: number): number {
   return value;
 }
 
+function extraRedirectUris(testControl: boolean): string[] {
+  const raw = process.env.EXTRA_REDIRECT_URIS?.trim();
+  if (!raw) return [];
+  if (!testControl) throw new Error('EXTRA_REDIRECT_URIS needs TEST_CONTROL=1');
+  return raw.split(',').map((entry) => {
+    const url = new URL(entry.trim());
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`EXTRA_REDIRECT_URIS: not http(s): ${entry}`);
+    return url.href;
+  });
+}
+
 export function demoConfig(): DemoConfig {
   const asPort = intFromEnv('AS_PORT', 4000);
   const apiPort = intFromEnv('API_PORT', 4001);
   const otherPort = intFromEnv('OTHER_PORT', 4002);
   const spaPort = intFromEnv('SPA_PORT', 5173);
   const testControl = process.env.TEST_CONTROL === '1';
+  const extra = extraRedirectUris(testControl);
   return {
     asPort,
     apiPort,
@@ -73,5 +93,7 @@ export function demoConfig(): DemoConfig {
     },
     // Tests want quiet servers by default; DEMO_LOG=1/0 overrides.
     log: process.env.DEMO_LOG ? process.env.DEMO_LOG === '1' : !testControl,
+    extraRedirectUris: extra,
+    extraOrigins: [...new Set(extra.map((uri) => new URL(uri).origin))],
   };
 }

@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { DemoConfig } from './config.ts';
 import { createDpopVerifier, dpopChallenge, DpopError, type DpopVerifier } from './dpop.ts';
-import { closeServer, listen, logLine, sendJson, type RunningServer } from './http-util.ts';
+import { closeServer, listen, logLine, readBody, sendJson, type RunningServer } from './http-util.ts';
+import { createApiFaults } from './resource-faults.ts';
 
 const REALM = 'demo-api';
 const REQUIRED_SCOPE = 'api:read';
@@ -47,9 +48,10 @@ function serve(cfg: DemoConfig, tag: string, baseUrl: string, handler: Handler, 
     const startedAt = Date.now();
     const url = new URL(req.url ?? '/', baseUrl);
     const origin = req.headers.origin;
+    const allowed = origin !== undefined && (origin === cfg.spaOrigin || cfg.extraOrigins.includes(origin));
 
     res.setHeader('Vary', 'Origin');
-    if (origin === cfg.spaOrigin) {
+    if (allowed) {
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, DPoP-Nonce');
     }
@@ -60,7 +62,7 @@ function serve(cfg: DemoConfig, tag: string, baseUrl: string, handler: Handler, 
 
     if (req.method === 'OPTIONS') {
       // Preflight. An unknown origin gets no CORS headers, so the browser blocks the real request.
-      if (origin === cfg.spaOrigin) {
+      if (allowed) {
         res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
         res.setHeader('Access-Control-Allow-Headers', 'authorization, dpop, content-type');
       }
@@ -243,15 +245,32 @@ export async function createResourceServer(cfg: DemoConfig): Promise<RunningServ
     testControl: cfg.testControl,
   });
   const { authenticate, warmUp } = createAccessTokenVerifier(cfg, policy, dpop);
+  // Faults of GET /api/me (TEST_CONTROL only): ./resource-faults.ts.
+  const faults = createApiFaults({ otherUrl: cfg.otherUrl, realm: REALM });
   const testRoutes: TestRoutes = (req, res, url) => {
     // /__test/dpop, /__test/dpop-nonce; its part of /__test/reset.
     if (dpop.testRoutes(req, res, url)) return true;
+    if (req.method === 'GET' && url.pathname === '/__test/faults') {
+      sendJson(res, 200, faults.stats());
+      return true;
+    }
     if (req.method !== 'POST') return false;
     switch (url.pathname) {
       case '/__test/reset':
         policy.seen.clear();
         policy.denied.clear();
         policy.rejectAll = false;
+        faults.reset();
+        return true;
+      case '/__test/faults':
+        void readBody(req)
+          .then((text) => {
+            faults.add(JSON.parse(text));
+            res.writeHead(204).end();
+          })
+          .catch((err: unknown) => {
+            sendJson(res, 400, { error: 'invalid_request', error_description: err instanceof Error ? err.message : 'bad faults' });
+          });
         return true;
       case '/__test/distrust-seen':
         for (const token of policy.seen) policy.denied.add(token);
@@ -281,6 +300,8 @@ export async function createResourceServer(cfg: DemoConfig): Promise<RunningServ
       return;
     }
     if (req.method === 'GET' && route === 'me') {
+      const fault = cfg.testControl ? faults.take() : undefined;
+      if (fault) return faults.answer(req, res, fault);
       const isDpop = parseAuthorization(req.headers.authorization).kind === 'dpop';
       let claims: JWTPayload;
       try {

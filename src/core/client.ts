@@ -224,9 +224,13 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
   }
 
   function oauthClient(as: o.AuthorizationServer): o.Client {
-    const alg = config.idTokenSigningAlg ?? as.id_token_signing_alg_values_supported?.find((a) => a !== 'none') ?? 'RS256';
-    // Pinning the algorithm keeps `alg: none` ID tokens out even if the AS advertises it (SECURITY.md 10).
-    return { client_id: config.clientId, id_token_signed_response_alg: alg, [o.clockSkew]: config.clockSkew };
+    // oauth4webapi accepts any algorithm the AS lists; if that includes `none`, pin a real one so that
+    // unsigned ID tokens stay out (SECURITY.md 10). Pinning the first listed would break servers like
+    // Keycloak and Auth0, which list others before the RS256 they sign with by default.
+    const offered = as.id_token_signing_alg_values_supported;
+    const alg =
+      config.idTokenSigningAlg ?? (offered?.includes('none') ? (offered.includes('RS256') ? 'RS256' : offered.find((a) => a !== 'none')) : undefined);
+    return { client_id: config.clientId, ...(alg !== undefined && { id_token_signed_response_alg: alg }), [o.clockSkew]: config.clockSkew };
   }
 
   const metadata = (): Promise<o.AuthorizationServer> => discover(config.issuer, asRequest(config.issuer.href));

@@ -14,6 +14,25 @@ import * as o from 'oauth4webapi';
  * `discovery_failed`, `destroyed`.
  * DPoP: `dpop_unsupported` (`dpop: true` but the AS has no DPoP), `dpop_downgrade` (a proof was sent
  * and a Bearer token came back: discarded).
+ *
+ * @example
+ * ```ts
+ * function explain(code: OAuthErrorCode): string {
+ *   switch (code) {
+ *     case 'access_denied':
+ *       return 'Sign-in was cancelled.';
+ *     case 'network':
+ *     case 'timeout':
+ *     case 'server_error':
+ *       return 'The sign-in service is unreachable; we will keep trying.';
+ *     case 'invalid_grant':
+ *     case 'login_required':
+ *       return 'Your session has ended. Please sign in again.';
+ *     default:
+ *       return `Sign-in failed (${code}).`;
+ *   }
+ * }
+ * ```
  */
 export type OAuthErrorCode =
   | 'state_mismatch'
@@ -46,7 +65,17 @@ export type OAuthErrorCode =
   | 'dpop_downgrade'
   | 'destroyed';
 
-/** Details an {@link OAuthError} may carry besides its code. */
+/**
+ * Details an {@link OAuthError} may carry besides its code: the fourth argument of its constructor, mirrored
+ * by its `error`, `errorDescription`, `status` and `cause` properties.
+ *
+ * @example
+ * ```ts
+ * // A test double for code that handles sign-in failures.
+ * const details: OAuthErrorDetails = { error: 'access_denied', errorDescription: 'The user cancelled', status: 400 };
+ * const err = new OAuthError('access_denied', 'The authorization server refused the request', details);
+ * ```
+ */
 export interface OAuthErrorDetails {
   /** The AS's or resource's `error` value, verbatim (untrusted text). */
   error?: string;
@@ -73,12 +102,24 @@ export interface OAuthErrorDetails {
  * ```
  */
 export class OAuthError extends Error {
+  /** Always `'OAuthError'`. */
   override readonly name = 'OAuthError';
+  /** The stable reason: switch on this, not on `message`. */
   readonly code: OAuthErrorCode;
+  /** The AS's or resource's `error` value, verbatim and bounded (untrusted text), when there was one. */
   readonly error?: string;
+  /** The AS's `error_description`, bounded (untrusted text: render it as text, never as HTML). */
   readonly errorDescription?: string;
+  /** HTTP status of the response that failed, when there was one. */
   readonly status?: number;
 
+  /**
+   * The SDK creates these; apps need the constructor only for tests and fakes.
+   *
+   * @param code - the stable reason
+   * @param message - a human description (never a secret)
+   * @param details - what the AS said, and the underlying error with every secret removed
+   */
   constructor(code: OAuthErrorCode, message: string, details: OAuthErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;

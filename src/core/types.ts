@@ -1,8 +1,28 @@
 import type { OAuthError } from './errors.js';
 
-/** Options of {@link createOAuthClient}. Bad values throw a `TypeError` at once (a programmer mistake). */
+/**
+ * Options of {@link createOAuthClient}: one authorization server, one registered public client. Bad values
+ * throw a `TypeError` at once (a programmer mistake, not a runtime condition).
+ *
+ * @example
+ * ```ts
+ * const options: OAuthClientOptions = {
+ *   issuer: 'https://id.example.com',
+ *   clientId: 'my-spa',
+ *   redirectUri: `${location.origin}/callback`,
+ *   scope: 'openid profile offline_access',
+ *   resources: ['https://api.example.com/'],
+ *   postLogoutRedirectUri: `${location.origin}/`,
+ * };
+ * export const auth = createOAuthClient(options);
+ * ```
+ */
 export interface OAuthClientOptions {
-  /** Issuer identifier of the authorization server; its metadata is discovered (OIDC, then RFC 8414). */
+  /**
+   * Issuer identifier of the authorization server; its metadata is discovered (OIDC, then RFC 8414) and its
+   * `issuer` must be the same URL (compared after URL normalisation, so a trailing slash matters when the
+   * issuer has a path: `https://sso.example.com/realms/x` is not `https://sso.example.com/realms/x/`).
+   */
   issuer: string;
   /** The client's identifier, registered at the AS as a public client (no secret). */
   clientId: string;
@@ -31,7 +51,8 @@ export interface OAuthClientOptions {
   /**
    * Sender-constrained tokens (RFC 9449 DPoP) with a non-extractable key made per login. Default: on
    * when the AS advertises `dpop_signing_alg_values_supported`; `true` requires it (`dpop_unsupported`
-   * otherwise); `false` turns it off.
+   * otherwise); `false` turns it off. With DPoP on, your API must accept `Authorization: DPoP` and verify
+   * the `DPoP` proof header.
    */
   dpop?: boolean;
   /** Allow `http://` for localhost, 127.0.0.1 and [::1] only. Every other http URL is an `insecure_url` error. */
@@ -43,88 +64,319 @@ export interface OAuthClientOptions {
   /** Seconds the local clock is behind (+) or ahead (−) of the AS, for ID-token time checks. Default 0. */
   clockSkew?: number;
   /**
-   * The only JWS algorithm accepted for ID tokens. Default: the first of the AS's
-   * `id_token_signing_alg_values_supported` that is not `none` (pinning it keeps `alg: none` out).
+   * The only JWS algorithm accepted for ID tokens. Default: any algorithm the AS lists in
+   * `id_token_signing_alg_values_supported` (so Keycloak's or Auth0's long lists just work); but when
+   * the AS lists `none`, the SDK pins `RS256` (or the first other algorithm listed) so that unsigned ID
+   * tokens stay out. Set it to pin one algorithm yourself.
    */
   idTokenSigningAlg?: string;
 }
 
-/** Validated ID-token claims of the signed-in user (`sub` is present whenever `openid` was in scope). */
+/**
+ * Validated ID-token claims of the signed-in user (`sub` is present whenever `openid` was in scope).
+ * Which other claims are there depends on the scopes and the AS.
+ *
+ * @example
+ * ```ts
+ * const user: User | undefined = 'user' in auth.state ? auth.state.user : undefined;
+ * const label = user?.name ?? user?.email ?? user?.sub ?? 'anonymous';
+ * const picture = typeof user?.picture === 'string' ? user.picture : undefined; // any other claim: check its type
+ * ```
+ */
 export interface User {
+  /** Subject: the user's stable identifier at this AS. */
   readonly sub?: string;
+  /** Display name (`profile` scope), when the AS puts it in the ID token. */
   readonly name?: string;
+  /** Email address (`email` scope), when the AS puts it in the ID token. */
   readonly email?: string;
+  /** Any other claim of the ID token, unvalidated beyond the JWT checks: check its type before use. */
   readonly [claim: string]: unknown;
 }
 
-/** Every status the client can be in; see the state diagram in the README. */
+/**
+ * Every status the client can be in; see the state diagram in the README.
+ *
+ * @example
+ * ```ts
+ * const label: Record<AuthStatus, string> = {
+ *   loading: 'Checking your session…',
+ *   signedOut: 'Signed out',
+ *   authorizing: 'Redirecting to sign in…',
+ *   exchanging: 'Completing sign-in…',
+ *   signedIn: 'Signed in',
+ *   refreshing: 'Signed in',
+ *   error: 'Sign-in failed',
+ * };
+ * auth.subscribe((state) => showMessage(label[state.status]));
+ * ```
+ */
 export type AuthStatus = AuthState['status'];
 
 /**
  * The client's observable state: a union keyed on `status`, each member carrying only its own data.
  * It never holds a token.
+ *
+ * @example
+ * ```ts
+ * auth.subscribe((state) => {
+ *   switch (state.status) {
+ *     case 'signedIn':
+ *     case 'refreshing':
+ *       showMessage(`Hello ${state.user.name ?? state.user.sub}; token valid until ${new Date(state.expiresAt).toLocaleTimeString()}`);
+ *       break;
+ *     case 'error':
+ *       showMessage(`Sign-in failed: ${state.error.code}`);
+ *       break;
+ *     case 'signedOut':
+ *       if (state.error) showMessage(`Your session ended (${state.error.code})`);
+ *       break;
+ *   }
+ * });
+ * ```
  */
 export type AuthState =
-  | { readonly status: 'loading' }
-  /** `error` says why the session ended, when it ended by a failure (e.g. `invalid_grant`). */
-  | { readonly status: 'signedOut'; readonly error?: OAuthError }
-  | { readonly status: 'authorizing' }
-  | { readonly status: 'exchanging' }
-  /**
-   * `expiresAt`: epoch ms when the access token expires. `tokenType`: `dpop` when the tokens are bound to
-   * this browser's non-extractable key (RFC 9449). `error`: the last failure that kept the session.
-   */
-  | { readonly status: 'signedIn'; readonly user: User; readonly expiresAt: number; readonly tokenType: 'bearer' | 'dpop'; readonly error?: OAuthError }
-  | { readonly status: 'refreshing'; readonly user: User; readonly expiresAt: number; readonly tokenType: 'bearer' | 'dpop' }
+  /** `init()` has not read the stored session yet. */
+  | {
+      /** Discriminant. */
+      readonly status: 'loading'
+    }
+  /** No session. `error` says why the session ended, when it ended by a failure (e.g. `invalid_grant`). */
+  | {
+      /** Discriminant. */
+      readonly status: 'signedOut';
+      /** Why the session ended, when a failure ended it; absent after `logout()`. */
+      readonly error?: OAuthError
+    }
+  /** `login()` is preparing the request and navigating to the AS. */
+  | {
+      /** Discriminant. */
+      readonly status: 'authorizing'
+    }
+  /** The callback is being validated and its code exchanged. */
+  | {
+      /** Discriminant. */
+      readonly status: 'exchanging'
+    }
+  /** A session: `error` is the last failure that kept it (e.g. a transient `network` error during renewal). */
+  | {
+      /** Discriminant. */
+      readonly status: 'signedIn';
+      /** The validated ID-token claims. */
+      readonly user: User;
+      /** Epoch milliseconds when the access token expires. */
+      readonly expiresAt: number;
+      /** `dpop` when the tokens are bound to this browser's non-extractable key (RFC 9449), else `bearer`. */
+      readonly tokenType: 'bearer' | 'dpop';
+      /** The last failure that kept the session (it is retried), if any. */
+      readonly error?: OAuthError
+    }
+  /** A session whose tokens are being renewed: still signed in, keep showing it. */
+  | {
+      /** Discriminant. */
+      readonly status: 'refreshing';
+      /** The validated ID-token claims. */
+      readonly user: User;
+      /** Epoch milliseconds when the current access token expires. */
+      readonly expiresAt: number;
+      /** `dpop` when the tokens are bound to this browser's non-extractable key (RFC 9449), else `bearer`. */
+      readonly tokenType: 'bearer' | 'dpop'
+    }
   /** The last operation failed and there is no session (e.g. a rejected callback, an unreachable AS). */
-  | { readonly status: 'error'; readonly error: OAuthError };
+  | {
+      /** Discriminant. */
+      readonly status: 'error';
+      /** What failed. */
+      readonly error: OAuthError
+    };
 
-/** Options of {@link OAuthClient.login}. */
+/**
+ * Options of {@link OAuthClient.login}.
+ *
+ * @example
+ * ```ts
+ * const options: LoginOptions = {
+ *   returnTo: '/inbox?folder=2',
+ *   prompt: 'login',
+ *   loginHint: 'alice@example.com',
+ *   params: { ui_locales: 'de' }, // e.g. `audience` at Auth0
+ * };
+ * await auth.login(options);
+ * ```
+ */
 export interface LoginOptions {
-  /** Same-origin path to return to after the callback; anything else ends at `/`. Default: the current path. */
+  /**
+   * Same-origin path (with query and fragment) to return to after the callback; anything else ends at `/`.
+   * Default: the current path, query and fragment.
+   */
   returnTo?: string;
+  /** OIDC `prompt`: `login` forces re-authentication, `none` fails with `login_required` instead of showing a page. */
   prompt?: 'none' | 'login' | 'consent' | 'select_account' | 'create';
+  /** OIDC `login_hint`: pre-fills the AS's sign-in form (e.g. an email address). */
   loginHint?: string;
   /** Overrides the configured scope for this login. */
   scope?: string;
-  /** Extra authorization request parameters; they cannot override the protocol ones the SDK sets. */
+  /**
+   * Extra authorization request parameters. Protocol ones the SDK sets (`client_id`, `redirect_uri`,
+   * `response_type`, `scope`, `state`, `nonce`, `code_challenge*`, `prompt`, `login_hint`, `request*`,
+   * `response_mode`) make `login()` reject with a `TypeError`.
+   */
   params?: Readonly<Record<string, string>>;
 }
 
-/** Options of {@link OAuthClient.logout}. */
+/**
+ * Options of {@link OAuthClient.logout}.
+ *
+ * @example
+ * ```ts
+ * // Sign out here and at the AS, then come back to the home page.
+ * await auth.logout({ endSession: true, returnTo: '/' });
+ * ```
+ */
 export interface LogoutOptions {
-  /** Path to come back to after RP-initiated logout; sent as `state`-free `post_logout_redirect_uri` only if registered. */
+  /**
+   * Same-origin path to come back to after RP-initiated logout, sent as `post_logout_redirect_uri`
+   * (origin + path) instead of `postLogoutRedirectUri`. The AS refuses a value not registered for the client.
+   */
   returnTo?: string;
-  /** Revoke the refresh token at the AS (RFC 7009). Default `true`; failures never block the local wipe. */
+  /** Revoke the refresh token at the AS (RFC 7009) when it has a revocation endpoint. Default `true`; failures never block the local wipe. */
   revoke?: boolean;
   /** Navigate to the AS's end-session endpoint (RP-initiated logout) when it has one. Default `false`. */
   endSession?: boolean;
 }
 
-/** The result of {@link OAuthClient.handleRedirect}. */
+/**
+ * The result of {@link OAuthClient.handleRedirect} (and of {@link OAuthClient.init} on the callback).
+ *
+ * @example
+ * ```ts
+ * const result: RedirectResult = await auth.handleRedirect();
+ * location.replace(result.returnTo);
+ * ```
+ */
 export interface RedirectResult {
   /** The validated same-origin path stored at `login()`; navigate there. */
   returnTo: string;
 }
 
-/** The client returned by {@link createOAuthClient}. */
+/**
+ * The client returned by {@link createOAuthClient}: create one per (issuer, client) and share it.
+ *
+ * @example
+ * ```ts
+ * const auth: OAuthClient = createOAuthClient({
+ *   issuer: 'https://id.example.com',
+ *   clientId: 'my-spa',
+ *   redirectUri: `${location.origin}/callback`,
+ *   resources: ['https://api.example.com/'],
+ * });
+ * auth.subscribe(render);
+ * const done = await auth.init();          // restores the session; completes the login on the callback
+ * if (done) history.replaceState(null, '', done.returnTo);
+ * document.querySelector('#sign-in')?.addEventListener('click', () => void auth.login());
+ * ```
+ */
 export interface OAuthClient {
   /** Current state; replaced (never mutated) on every transition. */
   readonly state: AuthState;
-  /** Calls `listener(state)` on every transition, in this tab, including those caused by other tabs. Returns the unsubscribe function. */
+  /**
+   * Calls `listener(state)` on every transition, in this tab, including those caused by other tabs.
+   * Returns the unsubscribe function. The listener is not called with the current state: read `auth.state`.
+   *
+   * @example
+   * ```ts
+   * render(auth.state);
+   * const unsubscribe = auth.subscribe(render);
+   * // later: unsubscribe();
+   * ```
+   */
   subscribe(listener: (state: AuthState) => void): () => void;
-  /** Restores the session from storage and, if the current URL is the callback, completes the redirect. */
+  /**
+   * Restores the session from storage and, if the current URL is the callback, completes the redirect and
+   * resolves to its {@link RedirectResult}. Call it once at start-up (more calls share the first). Never
+   * rejects for a bad callback: the error is in `state` and it resolves to `undefined`.
+   *
+   * @example
+   * ```ts
+   * const done = await auth.init();
+   * if (done) history.replaceState(null, '', done.returnTo); // back where login() was called
+   * ```
+   */
   init(): Promise<RedirectResult | undefined>;
-  /** A: sends the browser to the AS. Resolves only if navigation is prevented. */
+  /**
+   * A: stores a single-use pending login and sends the browser to the AS. Resolves only if navigation is
+   * prevented; rejects with an {@link OAuthError} (e.g. `discovery_failed`, `storage_unavailable`).
+   *
+   * @example
+   * ```ts
+   * await auth.login({ returnTo: location.pathname });
+   * ```
+   */
   login(options?: LoginOptions): Promise<void>;
-  /** B→C→D: validates the callback URL and exchanges the code. Nothing is stored on failure. */
+  /**
+   * B→C→D: validates the callback URL (default: the current one) against the stored login, exchanges the
+   * code and stores the session; when the URL is the current one, `code` and `state` leave the address bar
+   * first. Nothing is stored on failure. Only needed when `init()` does not run on the callback page.
+   *
+   * @example
+   * ```ts
+   * // callback.ts: the page at `redirectUri`
+   * try {
+   *   const { returnTo } = await auth.handleRedirect();
+   *   location.replace(returnTo);
+   * } catch (err) {
+   *   if (err instanceof OAuthError) showMessage(`Sign-in failed: ${err.code}`);
+   *   else throw err;
+   * }
+   * ```
+   */
   handleRedirect(url?: string | URL): Promise<RedirectResult>;
-  /** A valid access token: the cached one, or one refresh shared by every caller in every tab. */
-  getAccessToken(options?: { forceRefresh?: boolean }): Promise<string>;
-  /** E→F: `fetch` that attaches the token only to configured `resources`. */
+  /**
+   * A valid access token: the cached one, or one refresh shared by every caller in every tab. Rejects with
+   * `login_required` when signed out. Prefer {@link OAuthClient.fetch}: with DPoP, a token is useless without
+   * the proof `fetch` adds.
+   *
+   * @example
+   * ```ts
+   * const token = await auth.getAccessToken(); // e.g. for a WebSocket handshake
+   * const fresh = await auth.getAccessToken({ forceRefresh: true });
+   * ```
+   */
+  getAccessToken(options?: {
+    /** Refresh even if the cached token is not due yet. */
+    forceRefresh?: boolean
+  }): Promise<string>;
+  /**
+   * E→F: `fetch` that attaches the token (and a DPoP proof) only to configured `resources`; any other URL
+   * goes out untouched. One refresh-and-retry on `401 invalid_token`; other statuses are returned as they are.
+   * Rejects with `login_required` for a resource URL when signed out.
+   *
+   * @example
+   * ```ts
+   * const res = await auth.fetch('https://api.example.com/me', { headers: { accept: 'application/json' } });
+   * if (res.ok) showMessage(JSON.stringify(await res.json()));
+   * ```
+   */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
-  /** Revokes (best effort), wipes the session in every tab, optionally ends the AS session. */
+  /**
+   * Wipes the session in every tab, revokes the refresh token (best effort) and, with `endSession`,
+   * navigates to the AS's end-session endpoint.
+   *
+   * @example
+   * ```ts
+   * await auth.logout();                     // local sign-out (and revocation) only
+   * await auth.logout({ endSession: true }); // also end the session at the AS
+   * ```
+   */
   logout(options?: LogoutOptions): Promise<void>;
-  /** Stops timers, listeners and channels. The client is unusable afterwards. */
+  /**
+   * Stops timers, listeners and channels. The client is unusable afterwards (`destroyed`).
+   *
+   * @example
+   * ```ts
+   * // Tests or hot module replacement: release the previous client.
+   * auth.destroy();
+   * ```
+   */
   destroy(): void;
 }

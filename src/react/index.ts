@@ -1,6 +1,24 @@
 /**
  * browser-oauth/react: the client's state as a React hook. A thin `useSyncExternalStore` layer over
  * the core's public entry; the core never imports React, and importing this touches no browser API.
+ *
+ * @example
+ * ```tsx
+ * import { OAuthProvider, useOAuth } from 'browser-oauth/react';
+ *
+ * function Greeting() {
+ *   const { isAuthenticated, user, login } = useOAuth();
+ *   return isAuthenticated ? <p>Hello {user.name}</p> : <button onClick={() => void login()}>Sign in</button>;
+ * }
+ *
+ * export const Root = () => (
+ *   <OAuthProvider client={auth}>
+ *     <Greeting />
+ *   </OAuthProvider>
+ * );
+ * ```
+ *
+ * @module browser-oauth/react
  */
 import { createContext, createElement, useContext, useEffect, useMemo, useRef, useSyncExternalStore, type ReactElement, type ReactNode } from 'react';
 import type { AuthState, AuthStatus, OAuthClient, User } from '../index.js';
@@ -11,8 +29,10 @@ import type { AuthState, AuthStatus, OAuthClient, User } from '../index.js';
  *
  * @example
  * ```tsx
- * const { login } = useOAuth();
- * return <button onClick={() => void login({ returnTo: '/inbox' })}>Sign in</button>;
+ * function SignInButton() {
+ *   const { login }: OAuthActions = useOAuth();
+ *   return <button onClick={() => void login({ returnTo: '/inbox' })}>Sign in</button>;
+ * }
  * ```
  */
 export type OAuthActions = Pick<OAuthClient, 'login' | 'logout' | 'getAccessToken' | 'fetch'>;
@@ -26,17 +46,29 @@ type Authenticated = 'signedIn' | 'refreshing';
  *
  * @example
  * ```tsx
- * const auth = useOAuth();
- * if (auth.isAuthenticated) return <p>Hello {auth.user.name}</p>; // `user` is `User` here
- * if (auth.status === 'error') return <p>Sign-in failed: {auth.state.error.code}</p>;
- * return <button onClick={() => void auth.login()}>Sign in</button>;
+ * function Account() {
+ *   const auth: UseOAuthResult = useOAuth();
+ *   if (auth.isAuthenticated) return <p>Hello {auth.user.name}</p>; // `user` is `User` here
+ *   if (auth.status === 'error') return <p>Sign-in failed: {auth.state.error.code}</p>;
+ *   return <button onClick={() => void auth.login()}>Sign in</button>;
+ * }
  * ```
  */
 export type UseOAuthResult = {
   [S in AuthStatus]: OAuthActions & {
-    readonly state: Extract<AuthState, { readonly status: S }>;
+    /** The client's {@link AuthState}, narrowed by `status`. */
+    readonly state: Extract<
+      AuthState,
+      {
+        /** The status whose member of {@link AuthState} is selected. */
+        readonly status: S
+      }
+    >;
+    /** `state.status`. */
     readonly status: S;
+    /** The validated ID-token claims while `signedIn` or `refreshing`, else `undefined`. */
     readonly user: S extends Authenticated ? User : undefined;
+    /** `true` while `signedIn` or `refreshing`. */
     readonly isAuthenticated: S extends Authenticated ? true : false;
   };
 }[AuthStatus];
@@ -60,6 +92,7 @@ export interface OAuthProviderProps {
   suspense?: boolean;
   /** Rethrow `state.error` during render when `status` is `'error'`, to the nearest error boundary. */
   throwErrors?: boolean;
+  /** The part of the app that may call {@link useOAuth}. */
   children?: ReactNode;
 }
 
@@ -124,12 +157,19 @@ function start(client: OAuthClient): Promise<void> {
  *
  * @example
  * ```tsx
+ * import { StrictMode } from 'react';
+ * import { createRoot } from 'react-dom/client';
  * import { createOAuthClient } from 'browser-oauth';
  * import { OAuthProvider } from 'browser-oauth/react';
  *
- * const auth = createOAuthClient({ issuer, clientId, redirectUri: `${location.origin}/`, resources: [api] });
+ * const auth = createOAuthClient({
+ *   issuer: 'https://id.example.com',
+ *   clientId: 'my-spa',
+ *   redirectUri: `${location.origin}/`, // this page completes the login itself
+ *   resources: ['https://api.example.com/'],
+ * });
  *
- * createRoot(el).render(
+ * createRoot(document.getElementById('root')!).render(
  *   <StrictMode>
  *     <OAuthProvider client={auth}>
  *       <App />
@@ -170,7 +210,10 @@ const resultFor = (client: OAuthClient, state: AuthState): UseOAuthResult => {
  *   return <p>{auth.user.name} <button onClick={() => void auth.logout()}>Sign out</button></p>;
  * }
  *
- * const name = useOAuth((auth) => auth.user?.name); // re-renders when the name changes only
+ * function UserName() {
+ *   const name = useOAuth((auth) => auth.user?.name); // re-renders when the name changes only
+ *   return <span>{name ?? 'guest'}</span>;
+ * }
  * ```
  */
 export function useOAuth(): UseOAuthResult;
