@@ -1,0 +1,36 @@
+// browser-oauth with `dpop: false` (Bearer tokens), the row the peers compare with most directly: the
+// same options as the demo app (demo/src/auth.ts) otherwise. The DPoP row uses the demo page itself.
+// Bundled against dist/ (esbuild alias in ../tabs.ts), the library as users get it.
+import { createOAuthClient } from 'browser-oauth';
+import { config, expose, isCallback } from './harness.ts';
+
+const c = config();
+const auth = createOAuthClient({
+  issuer: c.issuer,
+  clientId: c.clientId,
+  redirectUri: c.redirectUri,
+  scope: c.scope,
+  resources: [new URL('.', c.apiMe).href],
+  allowInsecureLoopback: true,
+  dpop: false,
+});
+
+async function start(): Promise<void> {
+  const callback = isCallback();
+  await auth.init(); // restores the session; on the callback URL, completes the login
+  if (callback) history.replaceState(null, '', location.pathname);
+}
+
+expose({
+  ready: start(),
+  login: () => auth.login(),
+  signedIn: async () => auth.state.status === 'signedIn' || auth.state.status === 'refreshing',
+  call: () =>
+    auth.fetch(c.apiMe).then(
+      async (response) => {
+        await response.text();
+        return String(response.status);
+      },
+      (err: unknown) => (err as { code?: string }).code ?? String(err),
+    ),
+});
