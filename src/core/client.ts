@@ -513,7 +513,11 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     },
 
     init() {
-      alive();
+      try {
+        alive();
+      } catch (err) {
+        return Promise.reject(err);
+      }
       return (initialized ??= (async () => {
         channel();
         cleanups.push(

@@ -1,0 +1,40 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * What `import … from 'browser-oauth'` pulls in: never the React adapter, the demo, or the servers
+ * (STYLE.md 8). Bundled from source with esbuild's metafile, so it needs no build step.
+ */
+async function inputsOf(entry: string): Promise<string[]> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return Object.keys(result.metafile.inputs);
+}
+
+describe('bundle boundaries', () => {
+  it('"." imports nothing from ./react, the demo, oidc-provider or React', async () => {
+    const inputs = await inputsOf('src/index.ts');
+    expect(inputs.some((file) => file.startsWith('src/core/'))).toBe(true);
+    expect(inputs.filter((file) => /^src\/react\/|^demo\/|node_modules\/(react|react-dom|oidc-provider|jose)\//.test(file))).toEqual([]);
+    const packages = new Set(inputs.filter((file) => file.includes('node_modules/')).map((file) => file.split('node_modules/')[1]!.split('/')[0]));
+    expect([...packages].sort()).toEqual(['idb-keyval', 'oauth4webapi']);
+  });
+
+  it('"./react" imports only React and the core\'s public entry', () => {
+    const sources = readdirSync('src/react').filter((file) => /\.tsx?$/.test(file));
+    expect(sources.length).toBeGreaterThan(0);
+    for (const file of sources) {
+      const specifiers = [...readFileSync(`src/react/${file}`, 'utf8').matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+      expect(specifiers.length).toBeGreaterThan(0);
+      for (const specifier of specifiers) expect(['react', '../index.js']).toContain(specifier);
+    }
+  });
+});
