@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
@@ -36,5 +37,22 @@ describe('bundle boundaries', () => {
       expect(specifiers.length).toBeGreaterThan(0);
       for (const specifier of specifiers) expect(['react', '../index.js']).toContain(specifier);
     }
+  });
+
+  it('the React adapter adds at most 1 KB gzip over the core (issue 6 budget)', async () => {
+    // The adapter alone, minified, with React and the core left as imports: what it adds to an app.
+    const result = await build({
+      entryPoints: ['src/react/index.ts'],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      minify: true,
+      write: false,
+      external: ['react', '../index.js'],
+      logLevel: 'silent',
+    });
+    const gzip = gzipSync(result.outputFiles[0]!.contents, { level: 9 }).byteLength;
+    expect(gzip).toBeGreaterThan(200); // the adapter really is in there
+    expect(gzip).toBeLessThanOrEqual(1024);
   });
 });
