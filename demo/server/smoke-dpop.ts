@@ -5,13 +5,12 @@
 // and everything the API must refuse (Bearer presentation, another key, replay, wrong htm/htu/iat/ath/typ,
 // private jwk, two headers, unbound token) → refresh bound to the key (a stolen refresh token is useless)
 // → server nonces at the AS and at the API, each retried once → DPOP=0 turns DPoP off at the AS.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { strict as assert } from 'node:assert';
 import { createHash, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair as joseGenerateKeyPair, SignJWT, type JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
+import { cookieBrowser, startMain as start, waitFor } from './smoke-util.ts';
 
 type KeyPair = Awaited<ReturnType<typeof oauth.generateKeyPair>>;
 
@@ -26,59 +25,13 @@ const spaOrigin = `http://127.0.0.1:${PORTS.SPA_PORT}`;
 const redirectUri = `${spaOrigin}/callback.html`;
 const SCOPE = 'openid profile email offline_access api:read';
 const DPOP_ALGS = ['ES256', 'ES384', 'EdDSA', 'Ed25519', 'PS256', 'RS256'];
-const mainTs = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 let step = 0;
 function ok(message: string) {
   console.log(`  ✓ ${String(++step).padStart(2)} ${message}`);
 }
 
-// --- process helpers ---------------------------------------------------------------------------
-
-function startMain(extraEnv: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', mainTs, '--no-spa'], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitFor(url: string, timeoutMs = 20_000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${url}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-// --- a tiny cookie jar for the AS origin -------------------------------------------------------
-
-const jar = new Map<string, string>();
-function storeCookies(res: Response) {
-  for (const line of res.headers.getSetCookie()) {
-    const [pair, ...attrs] = line.split(';');
-    const eq = pair!.indexOf('=');
-    const name = pair!.slice(0, eq).trim();
-    const value = pair!.slice(eq + 1).trim();
-    const expires = attrs.find((a) => a.trim().toLowerCase().startsWith('expires='));
-    const expired = expires && Date.parse(expires.split('=')[1]!) < Date.now();
-    if (!value || expired) jar.delete(name);
-    else jar.set(name, value);
-  }
-}
-async function browse(url: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (jar.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
-  const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-  storeCookies(res);
-  return res;
-}
+const browse = cookieBrowser();
 async function followToCallback(res: Response): Promise<URL> {
   for (let hops = 0; hops < 10; hops++) {
     const location = res.headers.get('location');
@@ -227,7 +180,7 @@ const dpopAuth = (token: string, proof: string) => ({ Authorization: `DPoP ${tok
 
 async function main() {
   console.log(`smoke-dpop: starting servers (AS ${issuer}, API ${apiUrl})`);
-  const server = startMain();
+  const server = start(env);
   try {
     await waitFor(`${issuer}/.well-known/openid-configuration`);
     await waitFor(`${apiUrl}public`);
@@ -497,7 +450,7 @@ async function main() {
 
   // DPOP=0: the AS neither advertises nor binds.
   {
-    const off = startMain({ DPOP: '0' });
+    const off = start({ ...env, DPOP: '0' });
     try {
       await waitFor(`${issuer}/.well-known/openid-configuration`);
       const meta = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;

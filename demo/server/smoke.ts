@@ -2,11 +2,10 @@
 //   npx tsx demo/server/smoke.ts
 // Starts `main.ts --no-spa` with TEST_CONTROL=1 on alternative ports, drives login, code exchange,
 // API calls, refresh rotation + reuse detection, revocation and RP-initiated logout, then stops it.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { strict as assert } from 'node:assert';
-import { fileURLToPath } from 'node:url';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oauth from 'oauth4webapi';
+import { cookieBrowser, startMain as start, waitFor } from './smoke-util.ts';
 
 const PORTS = { AS_PORT: '14100', API_PORT: '14101', OTHER_PORT: '14102', SPA_PORT: '14173' };
 const ACCESS_TOKEN_TTL = 42;
@@ -17,59 +16,13 @@ const otherUrl = `http://127.0.0.1:${PORTS.OTHER_PORT}/`;
 const spaOrigin = `http://127.0.0.1:${PORTS.SPA_PORT}`;
 const redirectUri = `${spaOrigin}/callback.html`;
 const SCOPE = 'openid profile email offline_access api:read';
-const mainTs = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 let step = 0;
 function ok(message: string) {
   console.log(`  ✓ ${String(++step).padStart(2)} ${message}`);
 }
 
-// --- process helpers ---------------------------------------------------------------------------
-
-function startMain(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', mainTs, '--no-spa'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitFor(url: string, timeoutMs = 20_000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${url}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-// --- a tiny cookie jar for the AS origin -------------------------------------------------------
-
-const jar = new Map<string, string>();
-function storeCookies(res: Response) {
-  for (const line of res.headers.getSetCookie()) {
-    const [pair, ...attrs] = line.split(';');
-    const eq = pair!.indexOf('=');
-    const name = pair!.slice(0, eq).trim();
-    const value = pair!.slice(eq + 1).trim();
-    const expires = attrs.find((a) => a.trim().toLowerCase().startsWith('expires='));
-    const expired = expires && Date.parse(expires.split('=')[1]!) < Date.now();
-    if (!value || expired) jar.delete(name);
-    else jar.set(name, value);
-  }
-}
-async function browse(url: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (jar.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
-  const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-  storeCookies(res);
-  return res;
-}
+const browse = cookieBrowser();
 /** Follows AS-internal redirects until one leaves the AS (the callback); returns that URL. */
 async function followToCallback(res: Response): Promise<{ url: URL; pages: string[] }> {
   const pages: string[] = [];
@@ -182,14 +135,14 @@ async function login(as: oauth.AuthorizationServer, { expectLoginPage, prompt }:
 
 async function main() {
   console.log(`smoke: starting servers (AS ${issuer}, API ${apiUrl}, other ${otherUrl})`);
-  const server = startMain();
+  const server = start(env);
   try {
     await waitFor(`${issuer}/.well-known/openid-configuration`);
     await waitFor(`${apiUrl}public`);
     ok('main.ts --no-spa started AS, API and other-origin servers');
 
     // A second instance must fail fast on the taken ports.
-    const dup = startMain();
+    const dup = start(env);
     const dupCode = await dup.exited;
     assert.equal(dupCode, 1);
     assert.match(dup.output(), /port 127\.0\.0\.1:\d+ is already in use/);
