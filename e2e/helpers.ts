@@ -3,6 +3,9 @@ import { ports } from '../playwright.config';
 
 export const AS = `http://127.0.0.1:${ports.as}`;
 export const API = `http://127.0.0.1:${ports.api}`;
+/** The demo's two protected APIs, each its own RFC 8707 resource (prefix and indicator alike). */
+export const API_RESOURCE = `${API}/api/`;
+export const REPORTS_RESOURCE = `${API}/reports/`;
 export const OTHER = `http://127.0.0.1:${ports.other}`;
 export const SPA = `http://127.0.0.1:${ports.spa}`;
 export const CLIENT_ID = 'browser-oauth-demo';
@@ -13,6 +16,8 @@ export interface AsStats {
   authorization: number;
   token: { authorization_code: number; refresh_token: number };
   tokenErrors: Record<string, number>;
+  /** Token requests by `<grant_type> <resource>` (`none`: no RFC 8707 resource named). */
+  tokenResources: Record<string, number>;
   revocation: number;
   endSession: number;
   discovery: number;
@@ -24,6 +29,8 @@ export interface RecordedRequest {
   authorization: 'none' | 'bearer' | 'dpop' | 'other';
   hasDpopHeader: boolean;
   status: number;
+  /** `aud` of the JWT that arrived, read without verifying it. */
+  audience?: string | string[];
 }
 
 async function json<T>(url: string, init?: RequestInit): Promise<T> {

@@ -31,5 +31,6 @@ export type {
   OAuthClient,
   OAuthClientOptions,
   RedirectResult,
+  ResourceOption,
   User,
 } from './core/types.js';

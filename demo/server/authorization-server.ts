@@ -49,6 +49,8 @@ export interface AsStats {
   authorization: number;
   token: { authorization_code: number; refresh_token: number; [grantType: string]: number };
   tokenErrors: Record<string, number>;
+  /** Token requests by `<grant_type> <resource>` (`none` when the request named no RFC 8707 resource). */
+  tokenResources: Record<string, number>;
   revocation: number;
   endSession: number;
   discovery: number;
@@ -58,7 +60,7 @@ export interface AsStats {
 // and ID tokens) live in ./faults.ts; they exist only with cfg.testControl.
 
 function emptyStats(): AsStats {
-  return { authorization: 0, token: { authorization_code: 0, refresh_token: 0 }, tokenErrors: {}, revocation: 0, endSession: 0, discovery: 0 };
+  return { authorization: 0, token: { authorization_code: 0, refresh_token: 0 }, tokenErrors: {}, tokenResources: {}, revocation: 0, endSession: 0, discovery: 0 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -117,13 +119,18 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     keys.push({ ...(await exportJWK(privateKey)), alg, use: 'sig', kid: `${alg.toLowerCase()}-${randomBytes(6).toString('hex')}` });
   }
 
-  const resourceServerInfo = {
-    scope: 'api:read',
-    audience: cfg.apiUrl,
+  /** The demo's two APIs (RFC 8707 resources): JWT access tokens whose `aud` is the one API they are for. */
+  const resourceServer = (audience: string, scope: string) => ({
+    scope,
+    audience,
     accessTokenTTL: cfg.accessTokenTtl,
     accessTokenFormat: 'jwt',
     jwt: { sign: { alg: 'ES256' } },
-  };
+  });
+  const resourceServers = new Map([
+    [cfg.apiUrl, resourceServer(cfg.apiUrl, 'api:read')],
+    [cfg.reportsUrl, resourceServer(cfg.reportsUrl, 'reports:read')],
+  ]);
 
   /**
    * First-party client: consent is implicit. Tops up (or creates) the grant with everything
@@ -233,12 +240,17 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
       userinfo: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        // No `resource` parameter means the demo API.
-        defaultResource: async (_ctx: unknown, _client: unknown, oneOf?: string[]) => oneOf ?? cfg.apiUrl,
+        // No `resource` parameter means the demo API: at the authorization endpoint (no `oneOf`), and at the
+        // token endpoint among the granted ones, so clients that send no indicators keep working.
+        defaultResource: async (_ctx: unknown, _client: unknown, oneOf?: string | string[]) => {
+          if (oneOf === undefined || typeof oneOf === 'string') return oneOf ?? cfg.apiUrl;
+          return oneOf.includes(cfg.apiUrl) ? cfg.apiUrl : oneOf[0];
+        },
         // Refresh (and code exchange) without `resource` get a token for the granted API.
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx: unknown, indicator: string) => {
-          if (indicator === cfg.apiUrl) return resourceServerInfo;
+          const info = resourceServers.get(indicator);
+          if (info) return info;
           throw new errors.InvalidTarget();
         },
       },
@@ -351,6 +363,9 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
             // Read after the fact: oidc-provider owns (and consumes) the request body.
             const grantType = String(ctx.oidc?.params?.grant_type ?? 'unknown');
             stats.token[grantType] = (stats.token[grantType] ?? 0) + 1;
+            const resource = ctx.oidc?.params?.resource;
+            const key = `${grantType} ${typeof resource === 'string' ? resource : 'none'}`;
+            stats.tokenResources[key] = (stats.tokenResources[key] ?? 0) + 1;
             const body = ctx.body as { error?: unknown } | undefined;
             if (ctx.status >= 400 && typeof body?.error === 'string') {
               stats.tokenErrors[body.error] = (stats.tokenErrors[body.error] ?? 0) + 1;

@@ -13,6 +13,11 @@ export interface DemoConfig {
   issuer: string;
   /** Base URL of the protected API; also its RFC 8707 resource identifier and the JWT `aud`. */
   apiUrl: string;
+  /**
+   * A second protected API on the same server, its own RFC 8707 resource (JWT `aud`, scope `reports:read`):
+   * a token for the demo API is refused here and the other way round.
+   */
+  reportsUrl: string;
   /** A second origin that must never receive a token. */
   otherUrl: string;
   spaOrigin: string;
@@ -80,6 +85,7 @@ export function demoConfig(): DemoConfig {
     spaPort,
     issuer: `http://${HOST}:${asPort}`,
     apiUrl: `http://${HOST}:${apiPort}/api/`,
+    reportsUrl: `http://${HOST}:${apiPort}/reports/`,
     otherUrl: `http://${HOST}:${otherPort}/`,
     spaOrigin: `http://${HOST}:${spaPort}`,
     clientId: 'browser-oauth-demo',

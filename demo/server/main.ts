@@ -52,6 +52,7 @@ try {
     Object.assign(process.env, {
       VITE_ISSUER: cfg.issuer,
       VITE_API_URL: cfg.apiUrl,
+      VITE_REPORTS_URL: cfg.reportsUrl,
       VITE_OTHER_URL: cfg.otherUrl,
       VITE_CLIENT_ID: cfg.clientId,
       VITE_SPA_ORIGIN: cfg.spaOrigin,

@@ -2,14 +2,22 @@
 // see a token. Plain node:http; JWT access tokens verified with jose against the AS's JWKS, as Bearer or
 // DPoP-bound (RFC 9449, proofs checked in ./dpop.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { DemoConfig } from './config.ts';
 import { createDpopVerifier, dpopChallenge, DpopError, type DpopVerifier } from './dpop.ts';
 import { closeServer, listen, logLine, readBody, sendJson, type RunningServer } from './http-util.ts';
 import { createApiFaults } from './resource-faults.ts';
 
 const REALM = 'demo-api';
-const REQUIRED_SCOPE = 'api:read';
+
+/**
+ * The protected APIs on this server, each its own RFC 8707 resource: a token's `aud` must be the API's
+ * resource indicator and its `scope` must hold the API's scope, so a token for one is refused by the other.
+ */
+interface Api {
+  readonly resource: string;
+  readonly scope: string;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Shared plumbing: CORS for the SPA origin only, request recording for tests
@@ -22,6 +30,8 @@ export interface RecordedRequest {
   authorization: AuthorizationKind;
   hasDpopHeader: boolean;
   status: number;
+  /** The `aud` of the JWT that arrived (read without verifying it), when one did: which API it was for. */
+  audience?: string | string[];
 }
 
 function parseAuthorization(header: string | undefined): { kind: AuthorizationKind; scheme?: string; token?: string } {
@@ -82,12 +92,20 @@ function serve(cfg: DemoConfig, tag: string, baseUrl: string, handler: Handler, 
     }
 
     res.on('finish', () => {
+      const { kind, token } = parseAuthorization(req.headers.authorization);
+      let audience: string | string[] | undefined;
+      try {
+        audience = token === undefined ? undefined : decodeJwt(token).aud;
+      } catch {
+        // Not a JWT: nothing to record.
+      }
       recorded.push({
         method: req.method ?? '?',
         path: url.pathname,
-        authorization: parseAuthorization(req.headers.authorization).kind,
+        authorization: kind,
         hasDpopHeader: req.headers.dpop !== undefined,
         status: res.statusCode,
+        ...(audience !== undefined && { audience }),
       });
     });
 
@@ -115,13 +133,13 @@ class AuthError extends Error {
   }
 }
 
-function wwwAuthenticate(err: AuthError): string {
+function wwwAuthenticate(err: AuthError, requiredScope: string): string {
   const params = [`realm="${REALM}"`];
   if (err.error) {
     // Quoted-string values: keep them free of quotes and backslashes.
     params.push(`error="${err.error}"`, `error_description="${err.description.replace(/["\\]/g, "'")}"`);
   }
-  if (err.error === 'insufficient_scope') params.push(`scope="${REQUIRED_SCOPE}"`);
+  if (err.error === 'insufficient_scope') params.push(`scope="${requiredScope}"`);
   // No credential at all: both schemes are on offer (RFC 9449 §7.2).
   return `Bearer ${params.join(', ')}${err.error ? '' : `, ${dpopChallenge(REALM)}`}`;
 }
@@ -165,7 +183,7 @@ function createAccessTokenVerifier(cfg: DemoConfig, policy: TokenPolicy, dpop: D
   };
 
   /** Checks common to every presentation: signature, iss, aud (RFC 8707 resource), typ, exp. */
-  async function verifyJwt(token: string): Promise<JWTPayload> {
+  async function verifyJwt(token: string, audience: string): Promise<JWTPayload> {
     if (cfg.testControl) {
       policy.seen.add(token);
       if (policy.rejectAll || policy.denied.has(token)) throw new AuthError(401, 'invalid_token', 'access token was revoked');
@@ -174,7 +192,7 @@ function createAccessTokenVerifier(cfg: DemoConfig, policy: TokenPolicy, dpop: D
     try {
       const { payload } = await jwtVerify(token, keySet, {
         issuer: cfg.issuer,
-        audience: cfg.apiUrl,
+        audience,
         typ: 'at+jwt',
         algorithms: ['ES256', 'RS256'],
         requiredClaims: ['exp', 'iat', 'sub', 'client_id'],
@@ -186,8 +204,8 @@ function createAccessTokenVerifier(cfg: DemoConfig, policy: TokenPolicy, dpop: D
   }
 
   /** `Authorization: Bearer`: an unbound token only (a DPoP-bound one must come with its proof). */
-  async function verifyBearer(token: string): Promise<JWTPayload> {
-    const payload = await verifyJwt(token);
+  async function verifyBearer(token: string, audience: string): Promise<JWTPayload> {
+    const payload = await verifyJwt(token, audience);
     if ((payload.cnf as { jkt?: unknown } | undefined)?.jkt !== undefined) {
       throw new AuthError(401, 'invalid_token', 'DPoP-bound access token presented as a Bearer token');
     }
@@ -198,15 +216,15 @@ function createAccessTokenVerifier(cfg: DemoConfig, policy: TokenPolicy, dpop: D
    * `Authorization: DPoP` (RFC 9449): the proof on its own first (so a nonce challenge comes before
    * anything else), then the token, then proof and token together (ath, cnf.jkt, jti). Throws DpopError.
    */
-  async function verifyDpop(req: IncomingMessage, url: URL, token: string): Promise<JWTPayload> {
+  async function verifyDpop(req: IncomingMessage, url: URL, token: string, audience: string): Promise<JWTPayload> {
     const proof = await dpop.checkProof(req, url);
-    const payload = await verifyJwt(token);
+    const payload = await verifyJwt(token, audience);
     dpop.bind(proof, token, payload);
     return payload;
   }
 
   /** Authenticates a request to the API; throws AuthError (DpopError for the DPoP proof). */
-  async function authenticate(req: IncomingMessage, url: URL): Promise<JWTPayload> {
+  async function authenticate(req: IncomingMessage, url: URL, api: Api): Promise<JWTPayload> {
     const auth = parseAuthorization(req.headers.authorization);
     let payload: JWTPayload;
     switch (auth.kind) {
@@ -214,18 +232,18 @@ function createAccessTokenVerifier(cfg: DemoConfig, policy: TokenPolicy, dpop: D
         throw new AuthError(401, undefined, 'no access token');
       case 'bearer':
         if (!auth.token) throw new AuthError(401, 'invalid_token', 'malformed Authorization header');
-        payload = await verifyBearer(auth.token);
+        payload = await verifyBearer(auth.token, api.resource);
         break;
       case 'dpop':
         if (!auth.token) throw new AuthError(401, 'invalid_token', 'malformed Authorization header');
-        payload = await verifyDpop(req, url, auth.token);
+        payload = await verifyDpop(req, url, auth.token, api.resource);
         break;
       default:
         throw new AuthError(401, 'invalid_token', 'unsupported authorization scheme');
     }
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
-    if (!scopes.includes(REQUIRED_SCOPE)) {
-      throw new AuthError(403, 'insufficient_scope', `the ${REQUIRED_SCOPE} scope is required`);
+    if (!scopes.includes(api.scope)) {
+      throw new AuthError(403, 'insufficient_scope', `the ${api.scope} scope is required`);
     }
     return payload;
   }
@@ -288,6 +306,32 @@ export async function createResourceServer(cfg: DemoConfig): Promise<RunningServ
   // reset the AS counters rather than in the middle of a test. A failure is retried on first use.
   await warmUp().catch(() => undefined);
   const apiPath = new URL(cfg.apiUrl).pathname; // '/api/'
+  const reportsPath = new URL(cfg.reportsUrl).pathname; // '/reports/'
+  const mainApi: Api = { resource: cfg.apiUrl, scope: 'api:read' };
+  const reportsApi: Api = { resource: cfg.reportsUrl, scope: 'reports:read' };
+  const presentedAs = (req: IncomingMessage) => (parseAuthorization(req.headers.authorization).kind === 'dpop' ? 'DPoP' : 'Bearer');
+
+  /** The token's claims, or undefined after answering 401/403 with the challenge (RFC 6750 §3, RFC 9449 §7.1). */
+  async function authorized(req: IncomingMessage, res: ServerResponse, url: URL, api: Api): Promise<JWTPayload | undefined> {
+    try {
+      return await authenticate(req, url, api);
+    } catch (err) {
+      if (err instanceof DpopError) {
+        sendJson(res, 401, { error: err.error, error_description: err.description }, dpop.errorHeaders(err));
+        return undefined;
+      }
+      if (!(err instanceof AuthError)) throw err;
+      sendJson(
+        res,
+        err.status,
+        err.error ? { error: err.error, error_description: err.description } : { error_description: err.description },
+        presentedAs(req) === 'DPoP'
+          ? dpop.errorHeaders(err.error && { error: err.error, description: err.description, scope: err.error === 'insufficient_scope' ? api.scope : undefined })
+          : { 'WWW-Authenticate': wwwAuthenticate(err, api.scope) },
+      );
+      return undefined;
+    }
+  }
 
   const server = serve(cfg, 'api', cfg.apiUrl, async (req, res, url) => {
     const route = url.pathname.startsWith(apiPath) ? url.pathname.slice(apiPath.length) : undefined;
@@ -302,24 +346,8 @@ export async function createResourceServer(cfg: DemoConfig): Promise<RunningServ
     if (req.method === 'GET' && route === 'me') {
       const fault = cfg.testControl ? faults.take() : undefined;
       if (fault) return faults.answer(req, res, fault);
-      const isDpop = parseAuthorization(req.headers.authorization).kind === 'dpop';
-      let claims: JWTPayload;
-      try {
-        claims = await authenticate(req, url);
-      } catch (err) {
-        if (err instanceof DpopError) {
-          return sendJson(res, 401, { error: err.error, error_description: err.description }, dpop.errorHeaders(err));
-        }
-        if (!(err instanceof AuthError)) throw err;
-        return sendJson(
-          res,
-          err.status,
-          err.error ? { error: err.error, error_description: err.description } : { error_description: err.description },
-          isDpop
-            ? dpop.errorHeaders(err.error && { error: err.error, description: err.description, scope: err.error === 'insufficient_scope' ? REQUIRED_SCOPE : undefined })
-            : { 'WWW-Authenticate': wwwAuthenticate(err) },
-        );
-      }
+      const claims = await authorized(req, res, url, mainApi);
+      if (!claims) return;
       const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
       return sendJson(
         res,
@@ -331,11 +359,28 @@ export async function createResourceServer(cfg: DemoConfig): Promise<RunningServ
           exp: claims.exp,
           iat: claims.iat,
           // Lets the demo page show whether the session is sender-constrained.
-          token_type: isDpop ? 'DPoP' : 'Bearer',
+          token_type: presentedAs(req),
           jkt: typeof jkt === 'string' ? jkt : null,
           message: `Hello ${claims.sub}, this came from the protected API.`,
         },
-        isDpop ? dpop.responseHeaders() : {},
+        presentedAs(req) === 'DPoP' ? dpop.responseHeaders() : {},
+      );
+    }
+    if (req.method === 'GET' && url.pathname === `${reportsPath}summary`) {
+      const claims = await authorized(req, res, url, reportsApi);
+      if (!claims) return;
+      return sendJson(
+        res,
+        200,
+        {
+          sub: claims.sub,
+          scope: claims.scope,
+          aud: claims.aud,
+          token_type: presentedAs(req),
+          exp: claims.exp,
+          message: 'Reports API: this token was issued for the reports API only.',
+        },
+        presentedAs(req) === 'DPoP' ? dpop.responseHeaders() : {},
       );
     }
     sendJson(res, 404, { error: 'not_found' });

@@ -267,8 +267,8 @@ async function main() {
     await expectInvalidGrant(as, t3.refresh_token!, 'revoked refresh token');
     ok('revocation endpoint 200; the revoked refresh token → invalid_grant');
 
-    // `faults` (the test fault queue's own counters) is not what this smoke checks.
-    const { faults: _faults, ...stats } = await testControl<Record<string, unknown>>(`${issuer}/__test/stats`);
+    // `faults` (the test fault queue's own counters) and the per-resource breakdown are not what this smoke checks.
+    const { faults: _faults, tokenResources: _byResource, ...stats } = await testControl<Record<string, unknown>>(`${issuer}/__test/stats`);
     assert.deepEqual(stats, {
       authorization: 4, // 2 PKCE rejections + 2 logins
       token: { authorization_code: 2, refresh_token: 4 },
@@ -323,7 +323,7 @@ async function main() {
 
     await testControl(`${issuer}/__test/reset`, 'POST');
     const { faults: _resetFaults, ...reset } = await testControl<Record<string, unknown>>(`${issuer}/__test/stats`);
-    assert.deepEqual(reset, { authorization: 0, token: { authorization_code: 0, refresh_token: 0 }, tokenErrors: {}, revocation: 0, endSession: 0, discovery: 0 });
+    assert.deepEqual(reset, { authorization: 0, token: { authorization_code: 0, refresh_token: 0 }, tokenErrors: {}, tokenResources: {}, revocation: 0, endSession: 0, discovery: 0 });
     ok('POST /__test/reset zeroes the counters');
   } catch (err) {
     console.error('\nserver output:\n' + server.output());

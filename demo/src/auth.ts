@@ -2,7 +2,7 @@
 // script-tag pages to come). Each page imports this module; nothing else creates a client.
 
 import { createOAuthClient } from 'browser-oauth';
-import { apiUrl, clientId, issuer, postLogoutRedirectUri, redirectUri, scope } from './config';
+import { clientId, issuer, postLogoutRedirectUri, redirectUri, resources, scope } from './config';
 
 export type DemoClient = ReturnType<typeof createOAuthClient>;
 
@@ -31,7 +31,7 @@ export const auth: DemoClient = createOAuthClient({
   clientId,
   redirectUri,
   scope,
-  resources: [apiUrl],
+  resources,
   postLogoutRedirectUri,
   allowInsecureLoopback: true, // the demo runs on http://127.0.0.1
   ...testOptions(),

@@ -3,10 +3,10 @@
 
 import { OAuthError, type AuthState } from 'browser-oauth';
 import { auth } from './auth';
-import { apiUrl, clientId, issuer, otherUrl } from './config';
+import { apiUrl, clientId, issuer, otherUrl, reportsUrl } from './config';
 import { h, icon, icons } from './dom';
 
-type Action = 'login' | 'logout' | 'refresh' | 'call-api' | 'call-public' | 'call-other';
+type Action = 'login' | 'logout' | 'refresh' | 'call-api' | 'call-reports' | 'call-public' | 'call-other';
 
 /** What the page shows for a failure: the stable code and a human description (both plain text). */
 interface ShownError {
@@ -144,6 +144,11 @@ function callApi(action: Action, label: string, url: string, noteFor?: (body: un
 }
 
 const callProtected = (): Promise<void> => callApi('call-api', 'Protected API', `${apiUrl}me`);
+const callReports = (url: string): Promise<void> =>
+  callApi('call-reports', 'Reports API', url, (body) => {
+    const aud = body && typeof body === 'object' ? (body as { aud?: unknown }).aud : undefined;
+    return { tone: 'ok', text: `A token of its own, issued for ${String(aud)} only: the protected API's token never comes here.` };
+  });
 const callPublic = (): Promise<void> => callApi('call-public', 'Public API', `${apiUrl}public`);
 const callOther = (): Promise<void> =>
   callApi('call-other', 'Another origin', `${otherUrl}echo`, (body) => {
@@ -182,6 +187,7 @@ const ACTION_FAILED: Record<Action | 'init', string> = {
   refresh: 'The token could not be refreshed',
   'call-api': 'The protected API call failed',
   'call-public': 'The public API call failed',
+  'call-reports': 'The reports API call failed',
   'call-other': 'The call to the other origin failed',
 };
 
@@ -444,6 +450,7 @@ function apiCard(): HTMLElement {
       'div',
       { class: 'api-actions' },
       apiButton('call-api', 'Call protected API', `${apiUrl}me`, 'With the access token', icons.lock, callProtected, 'primary'),
+      reportsUrl ? apiButton('call-reports', 'Call reports API', `${reportsUrl}summary`, 'Its own token (RFC 8707)', icons.lock, () => callReports(`${reportsUrl}summary`)) : null,
       apiButton('call-public', 'Call public API', `${apiUrl}public`, 'Open endpoint, same resource', icons.unlock, callPublic),
       apiButton('call-other', 'Call another origin', `${otherUrl}echo`, 'Never gets a token', icons.globe, callOther),
     ),
@@ -509,7 +516,7 @@ function footer(): HTMLElement {
   return h(
     'footer',
     { class: 'footer' },
-    h('dl', { class: 'footer-config' }, item('Issuer', issuer), item('Client', clientId), item('Resource', apiUrl)),
+    h('dl', { class: 'footer-config' }, item('Issuer', issuer), item('Client', clientId), item('Resources', reportsUrl ? `${apiUrl} · ${reportsUrl}` : apiUrl)),
     h('p', { class: 'muted small' }, 'Demo of the browser-oauth SDK. Tokens never appear on this page.'),
   );
 }

@@ -3,6 +3,7 @@
 interface ImportMetaEnv {
   readonly VITE_ISSUER?: string;
   readonly VITE_API_URL?: string;
+  readonly VITE_REPORTS_URL?: string;
   readonly VITE_OTHER_URL?: string;
   readonly VITE_CLIENT_ID?: string;
   readonly VITE_SPA_ORIGIN?: string;

@@ -12,6 +12,7 @@ import {
   sameAuthentication,
   SESSION_KEY,
   type PendingAuthorization,
+  type ResourceToken,
   type StoredSession,
 } from './session.js';
 import { memoryStore, openStore, type KeyValueStore } from './storage.js';
@@ -22,7 +23,7 @@ import {
   isAllowedProtocol,
   isAtRedirectUri,
   isLoopback,
-  matchesResource,
+  matchResource,
   parseResources,
   safeReturnTo,
   withoutCallbackParams,
@@ -151,10 +152,13 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
   let tabs: Tabs | undefined;
   let loaded: Promise<void> | undefined;
   let initialized: Promise<RedirectResult | undefined> | undefined;
-  let renewal: Promise<StoredSession> | undefined;
+  /** The refresh in flight in this tab, per resource indicator ('' for the session's own token). */
+  const renewals = new Map<string, Promise<StoredSession>>();
   let cancelTimer: (() => void) | undefined;
   let failedRenewals = 0;
   const callbacks = new Map<string, Promise<RedirectResult>>();
+  /** With resource indicators, the first entry's token is the session's own (see ResourceOption). */
+  const mainResource = config.resources[0]?.resource;
   const cleanups: Array<() => void> = [];
   let destroyed = false;
 
@@ -235,10 +239,10 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
 
   const metadata = (): Promise<o.AuthorizationServer> => discover(config.issuer, asRequest(config.issuer.href));
 
-  function leeway(s: StoredSession): number {
-    return Math.min(MAX_LEEWAY_MS, (s.expiresAt - s.issuedAt) / 5);
+  function leeway(t: ResourceToken): number {
+    return Math.min(MAX_LEEWAY_MS, (t.expiresAt - t.issuedAt) / 5);
   }
-  const isDue = (s: StoredSession): boolean => effects.now() >= s.expiresAt - leeway(s);
+  const isDue = (t: ResourceToken): boolean => effects.now() >= t.expiresAt - leeway(t);
 
   /** Reads the stored session into this tab (start, wake-up, or news from another tab). */
   async function reload(): Promise<void> {
@@ -327,11 +331,31 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       ...(user !== undefined && { claims: user }),
       scope: result.scope ?? previous?.scope ?? scope,
       as,
+      ...(previous?.resourceTokens && { resourceTokens: previous.resourceTokens }),
     };
   }
 
-  /** One refresh-token grant, retried on transient faults; runs inside the cross-tab lock. */
-  async function refreshGrant(kv: KeyValueStore, current: StoredSession & { refreshToken: string }): Promise<StoredSession> {
+  /**
+   * The token of `resource` in `s`: the session's own for the first `resources` entry (or when there are
+   * no indicators, `resource` undefined), else the one stored for that indicator, if any yet.
+   */
+  const tokenOf = (s: StoredSession, resource: string | undefined): ResourceToken | undefined =>
+    resource === undefined ? s : s.resourceTokens?.[resource];
+
+  /** RFC 8707 parameters of a token request for `resource` (the first entry's when undefined). */
+  function resourceParams(resource: string | undefined, refresh: boolean): Record<string, string> {
+    const entry = config.resources.find((r) => r.resource === (resource ?? mainResource));
+    if (entry?.resource === undefined) return {};
+    // `scope` on a refresh only (RFC 6749 §6); a code exchange has none.
+    return { resource: entry.resource, ...(refresh && entry.scope !== undefined && { scope: entry.scope }) };
+  }
+
+  /**
+   * One refresh-token grant, retried on transient faults; runs inside the cross-tab lock. For another
+   * resource's token (`resource` set), the response's access token is stored under that indicator and
+   * everything else of the session (its own token included) is kept; the refresh token rotates all the same.
+   */
+  async function refreshGrant(kv: KeyValueStore, current: StoredSession & { refreshToken: string }, resource: string | undefined): Promise<StoredSession> {
     const { as } = current;
     const client = oauthClient(as);
     for (let attempt = 0; ; attempt++) {
@@ -339,11 +363,26 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         const { keyPair } = current;
         // A fresh proof on every try; a `use_dpop_nonce` answer is retried once with the new nonce.
         const result = await retryOnNonce(async () => {
-          const options = { ...asRequest(as.token_endpoint), ...(keyPair && { DPoP: nonces.handle(client, keyPair) }) };
+          const options = {
+            ...asRequest(as.token_endpoint),
+            additionalParameters: resourceParams(resource, true),
+            ...(keyPair && { DPoP: nonces.handle(client, keyPair) }),
+          };
           const response = await o.refreshTokenGrantRequest(as, client, o.None(), current.refreshToken, options);
           return o.processRefreshTokenResponse(as, client, response);
         });
-        const next = sessionFrom(as, result, effects.now(), current.scope ?? config.scope, keyPair, current);
+        const fresh = sessionFrom(as, result, effects.now(), current.scope ?? config.scope, keyPair, current);
+        const next: StoredSession =
+          resource === undefined
+            ? fresh
+            : {
+                ...fresh,
+                accessToken: current.accessToken,
+                issuedAt: current.issuedAt,
+                expiresAt: current.expiresAt,
+                ...(current.scope !== undefined && { scope: current.scope }),
+                resourceTokens: { ...current.resourceTokens, [resource]: { accessToken: fresh.accessToken, issuedAt: fresh.issuedAt, expiresAt: fresh.expiresAt } },
+              };
         // Rotation (SECURITY.md 14): the new record replaces the old in one write, and only if the
         // session was not wiped (logout) or replaced (a new login) meanwhile.
         const spent = current.refreshToken;
@@ -367,10 +406,13 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
 
   /**
    * A fresh session, shared by every caller in this tab and, through the lock, in every tab.
-   * `rejected` is a token a resource refused: replace it even if it does not look expired.
+   * `rejected` is a token a resource refused: replace it even if it does not look expired. `resource`
+   * names another `resources` entry whose token is wanted (undefined: the session's own).
    */
-  function renew(rejected: string | null): Promise<StoredSession> {
-    if (renewal) return renewal;
+  function renew(rejected: string | null, resource?: string): Promise<StoredSession> {
+    const slot = resource ?? '';
+    const inFlight = renewals.get(slot);
+    if (inFlight) return inFlight;
     dispatch({ type: 'REFRESH_STARTED' });
     const run = (async () => {
       try {
@@ -379,12 +421,16 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
           // Another tab may have refreshed (or logged out) while this one waited for the lock.
           const current = decodeSession(await kv.get(SESSION_KEY), config.issuer.href, config.clientId);
           if (!current) throw new OAuthError('login_required', 'Not signed in');
-          if (!isDue(current) && current.accessToken !== rejected) return current;
+          const token = tokenOf(current, resource);
+          if (token && !isDue(token) && token.accessToken !== rejected) return current;
           if (current.refreshToken === undefined) {
-            throw new OAuthError('login_required', 'The access token expired and there is no refresh token');
+            // Without a refresh token the session's own token simply ends; another resource's token
+            // cannot be had at all, but the session stays.
+            if (resource === undefined) throw new OAuthError('login_required', 'The access token expired and there is no refresh token');
+            throw new OAuthError('refresh_token_required', 'A token for this resource needs a refresh token (ask for offline_access)');
           }
           try {
-            const refreshed = await refreshGrant(kv, current as StoredSession & { refreshToken: string });
+            const refreshed = await refreshGrant(kv, current as StoredSession & { refreshToken: string }, resource);
             channel().post({ type: 'session-changed' });
             return refreshed;
           } catch (err) {
@@ -407,31 +453,34 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         if (ENDS_SESSION.has(error.code)) {
           session = null;
           failedRenewals = 0;
-        } else {
+        } else if (resource === undefined) {
           failedRenewals++;
         }
         scheduleRenewal();
         dispatch({ type: 'REFRESH_FAILED', error, session: view(session) });
         throw error;
       } finally {
-        renewal = undefined;
+        renewals.delete(slot);
       }
     })();
-    renewal = run;
+    renewals.set(slot, run);
     return run;
   }
 
-  async function accessToken(forceRefresh: boolean, rejected?: string): Promise<string> {
+  async function accessToken(forceRefresh: boolean, rejected?: string, resource?: string): Promise<string> {
     alive();
     await ensureLoaded();
     const current = session;
     if (!current) throw new OAuthError('login_required', 'Not signed in');
-    if (!forceRefresh && rejected === undefined && !isDue(current)) return current.accessToken;
-    const target = rejected ?? (forceRefresh ? current.accessToken : null);
-    let next = await renew(target);
+    const cached = tokenOf(current, resource);
+    if (cached && !forceRefresh && rejected === undefined && !isDue(cached)) return cached.accessToken;
+    const target = rejected ?? (forceRefresh && cached ? cached.accessToken : null);
+    let next = await renew(target, resource);
     // Joined a renewal that was started for another reason and kept the token we must replace.
-    if (target !== null && next.accessToken === target) next = await renew(target);
-    return next.accessToken;
+    if (target !== null && tokenOf(next, resource)?.accessToken === target) next = await renew(target, resource);
+    const token = tokenOf(next, resource);
+    if (!token) throw new OAuthError('login_required', 'Not signed in');
+    return token.accessToken;
   }
 
   async function completeRedirect(url: URL): Promise<RedirectResult> {
@@ -468,7 +517,11 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       if (!params.get('code')) throw new OAuthError('invalid_callback', 'The callback has no authorization code');
       const { keyPair } = pending;
       const result = await retryOnNonce(async () => {
-        const options = { ...asRequest(as.token_endpoint), ...(keyPair && { DPoP: nonces.handle(client, keyPair) }) };
+        const options = {
+          ...asRequest(as.token_endpoint),
+          additionalParameters: resourceParams(undefined, false),
+          ...(keyPair && { DPoP: nonces.handle(client, keyPair) }),
+        };
         const response = await o.authorizationCodeGrantRequest(as, client, o.None(), params, pending.redirectUri, pending.codeVerifier, options);
         return o.processAuthorizationCodeResponse(as, client, response, {
           expectedNonce: pending.nonce ?? o.expectNoNonce,
@@ -543,7 +596,9 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     async login(options: LoginOptions = {}) {
       alive();
       for (const name of Object.keys(options.params ?? {})) {
-        if (RESERVED_PARAMS.has(name)) throw new TypeError(`browser-oauth: login params cannot set "${name}"`);
+        if (RESERVED_PARAMS.has(name) || (name === 'resource' && mainResource !== undefined)) {
+          throw new TypeError(`browser-oauth: login params cannot set "${name}"`);
+        }
       }
       dispatch({ type: 'LOGIN_STARTED' });
       try {
@@ -585,6 +640,8 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         if (nonce !== undefined) url.searchParams.set('nonce', nonce);
         if (options.prompt !== undefined) url.searchParams.set('prompt', options.prompt);
         if (options.loginHint !== undefined) url.searchParams.set('login_hint', options.loginHint);
+        // RFC 8707 §2.1: the grant covers every API that will want a token of its own.
+        for (const { resource } of config.resources) if (resource !== undefined) url.searchParams.append('resource', resource);
         const kv = await durable();
         if (kv.kind === 'memory') {
           // Memory does not survive the trip to the AS: fail here rather than at the callback.
@@ -621,15 +678,22 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       return pending;
     },
 
-    getAccessToken(options = {}) {
-      return accessToken(options.forceRefresh === true);
+    async getAccessToken(options = {}) {
+      const { resource } = options;
+      if (resource !== undefined && !config.resources.some((r) => r.resource === resource)) {
+        throw new TypeError('browser-oauth: getAccessToken: "resource" is not a configured resource indicator');
+      }
+      return accessToken(options.forceRefresh === true, undefined, resource === mainResource ? undefined : resource);
     },
 
     async fetch(input, init) {
       alive();
       const target = new URL(input instanceof Request ? input.url : String(input), effects.location());
+      const prefix = matchResource(target, config.resources);
       // Anything that is not a configured resource goes out untouched: no token, no header.
-      if (!matchesResource(target, config.resources)) return effects.fetch(input, init);
+      if (!prefix) return effects.fetch(input, init);
+      // SECURITY.md 21: with indicators, this prefix's own token and no other.
+      const resource = prefix.resource === mainResource ? undefined : prefix.resource;
       const request = new Request(input, init);
       const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
       const passthrough: RequestInit = {
@@ -648,7 +712,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       };
       const send = async (token: string): Promise<Response> => {
         // The key that goes with this token: both are replaced together in one session record.
-        const keyPair = session?.accessToken === token ? session.keyPair : undefined;
+        const keyPair = session && tokenOf(session, resource)?.accessToken === token ? session.keyPair : undefined;
         const dpop = keyPair && session && { DPoP: nonces.handle(oauthClient(session.as), keyPair) };
         try {
           // `addProof` signs afresh on each call, so the nonce retry carries a new proof (`ath` included).
@@ -670,13 +734,13 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
           throw toOAuthError(err, 'network');
         }
       };
-      const token = await accessToken(false);
+      const token = await accessToken(false, undefined, resource);
       try {
         return await send(token);
       } catch (err) {
         if (!(err instanceof OAuthError) || err.code !== 'invalid_token') throw err;
         // SECURITY.md 20: one refresh and one retry, then the error.
-        return send(await accessToken(false, token));
+        return send(await accessToken(false, token, resource));
       }
     },
 

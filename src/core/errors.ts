@@ -6,11 +6,12 @@ import * as o from 'oauth4webapi';
  * Callback: `state_mismatch`, `issuer_mismatch`, `nonce_mismatch`, `invalid_callback`, and the AS's
  * authorization errors `access_denied`, `login_required`, `interaction_required`, `consent_required`,
  * `authorization_error` (any other `error` value; the raw value is in {@link OAuthError.error}).
- * Token endpoint: `invalid_grant` (the session is over), `invalid_client`, `invalid_scope`, `oauth_error`
- * (any other `error`), `invalid_id_token`, `id_token_mismatch` (a refreshed ID token for another user).
+ * Token endpoint: `invalid_grant` (the session is over), `invalid_client`, `invalid_scope`, `invalid_target`
+ * (RFC 8707: the AS refused a resource indicator), `oauth_error` (any other `error`), `invalid_id_token`, `id_token_mismatch` (a refreshed ID token for another user).
  * Transport: `network`, `timeout`, `server_error` (5xx), `invalid_response` (not a conforming response),
  * `response_too_large`. Resources: `invalid_token` (rejected even after one refresh), `resource_redirect`.
- * Local: `login_required` (no session), `storage_unavailable`, `storage_corrupt`, `insecure_url`,
+ * Local: `login_required` (no session), `refresh_token_required` (a per-resource token without a refresh
+ * token to get it with; the session stays), `storage_unavailable`, `storage_corrupt`, `insecure_url`,
  * `discovery_failed`, `destroyed`.
  * DPoP: `dpop_unsupported` (`dpop: true` but the AS has no DPoP), `dpop_downgrade` (a proof was sent
  * and a Bearer token came back: discarded).
@@ -41,12 +42,14 @@ export type OAuthErrorCode =
   | 'invalid_callback'
   | 'access_denied'
   | 'login_required'
+  | 'refresh_token_required'
   | 'interaction_required'
   | 'consent_required'
   | 'authorization_error'
   | 'invalid_grant'
   | 'invalid_client'
   | 'invalid_scope'
+  | 'invalid_target'
   | 'oauth_error'
   | 'invalid_id_token'
   | 'id_token_mismatch'
@@ -157,6 +160,7 @@ function codeForAsError(error: string, status: number | undefined): OAuthErrorCo
     case 'invalid_grant':
     case 'invalid_client':
     case 'invalid_scope':
+    case 'invalid_target':
       return error;
     case 'unauthorized_client':
       return 'invalid_client';

@@ -35,6 +35,18 @@ export interface StoredSession {
   readonly scope?: string;
   /** The AS metadata the session was created with: refresh, revocation and logout need no rediscovery. */
   readonly as: AuthorizationServer;
+  /**
+   * Tokens of the other `resources` entries, by resource indicator (RFC 8707): got with the refresh token
+   * when first needed. The first entry's token is `accessToken` itself.
+   */
+  readonly resourceTokens?: Readonly<Record<string, ResourceToken>>;
+}
+
+/** An access token for one resource indicator, bound like the session's (same `tokenType` and key). */
+export interface ResourceToken {
+  readonly accessToken: string;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
 }
 
 /** A login in flight, keyed by its `state`; consumed exactly once by the callback (SECURITY.md 4). */
@@ -70,6 +82,9 @@ function isMetadata(v: unknown, issuer: string): v is AuthorizationServer {
   }
 }
 
+const isResourceToken = (v: unknown): boolean =>
+  isObject(v) && isString(v.accessToken) && isTime(v.issuedAt) && isTime(v.expiresAt);
+
 const corrupt = (what: string): OAuthError => new OAuthError('storage_corrupt', `The stored ${what} is not valid; it was discarded`);
 
 /** `undefined` when nothing is stored; throws `storage_corrupt` for anything that is not our session. */
@@ -88,7 +103,8 @@ export function decodeSession(value: unknown, issuer: string, clientId: string):
     !isOptionalString(value.idToken) ||
     !isOptionalString(value.scope) ||
     !(value.claims === undefined || isObject(value.claims)) ||
-    !isMetadata(value.as, issuer)
+    !isMetadata(value.as, issuer) ||
+    !(value.resourceTokens === undefined || (isObject(value.resourceTokens) && Object.values(value.resourceTokens).every(isResourceToken)))
   ) {
     throw corrupt('session');
   }

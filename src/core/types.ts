@@ -34,10 +34,14 @@ export interface OAuthClientOptions {
   /** Space-separated scopes. Default `'openid'`. Add `offline_access` for refresh tokens at most servers. */
   scope?: string;
   /**
-   * The ONLY URL prefixes that ever receive the access token from {@link OAuthClient.fetch}:
+   * The ONLY URL prefixes that ever receive an access token from {@link OAuthClient.fetch}:
    * same scheme, host and port, and a path under the prefix's path.
+   *
+   * Plain strings share the session's one token. To give each API its own token (RFC 8707 resource
+   * indicators, so that a token for API A is never sent to, nor accepted by, API B), name every entry's
+   * indicator with {@link ResourceOption}; see there.
    */
-  resources?: readonly string[];
+  resources?: readonly string[] | readonly ResourceOption[];
   /** Where the AS sends the browser after RP-initiated logout; must be registered at the AS. */
   postLogoutRedirectUri?: string;
   /**
@@ -70,6 +74,40 @@ export interface OAuthClientOptions {
    * tokens stay out. Set it to pin one algorithm yourself.
    */
   idTokenSigningAlg?: string;
+}
+
+/**
+ * A `resources` entry with its own access token (RFC 8707 resource indicators; SECURITY.md 21).
+ *
+ * The login asks for every listed `resource`; the code exchange and the session's refreshes name the
+ * first one (its token is also what {@link OAuthClient.getAccessToken} returns), and the token of each
+ * other entry is obtained with the refresh token the first time a request goes to it, then renewed on
+ * demand. Each token goes only to URLs under its own `url` (the longest matching prefix wins). This needs
+ * a refresh token (`offline_access` at most servers) and an AS that supports RFC 8707, such as
+ * oidc-provider with `resourceIndicators`; entries are all strings or all objects.
+ *
+ * @example
+ * ```ts
+ * const auth = createOAuthClient({
+ *   issuer: 'https://id.example.com',
+ *   clientId: 'spa',
+ *   redirectUri: 'https://app.example.com/callback',
+ *   scope: 'openid offline_access orders:read billing:read',
+ *   resources: [
+ *     { url: 'https://orders.example.com/', resource: 'https://orders.example.com/' },
+ *     { url: 'https://billing.example.com/v2/', resource: 'urn:example:billing', scope: 'billing:read' },
+ *   ],
+ * });
+ * const invoices = await auth.fetch('https://billing.example.com/v2/invoices'); // the billing token only
+ * ```
+ */
+export interface ResourceOption {
+  /** The URL prefix that receives this resource's token, with the same rules as a string entry. */
+  readonly url: string;
+  /** The resource indicator the AS knows the API by: an absolute URI without a fragment. */
+  readonly resource: string;
+  /** Scope for this resource's token requests (a subset of the granted scope); default: the AS decides. */
+  readonly scope?: string;
 }
 
 /**
@@ -344,7 +382,12 @@ export interface OAuthClient {
    */
   getAccessToken(options?: {
     /** Refresh even if the cached token is not due yet. */
-    forceRefresh?: boolean
+    forceRefresh?: boolean;
+    /**
+     * With per-resource tokens ({@link ResourceOption}): the `resource` indicator whose token you want.
+     * Default: the first entry's. An indicator that is not configured is a `TypeError`.
+     */
+    resource?: string;
   }): Promise<string>;
   /**
    * E→F: `fetch` that attaches the token (and a DPoP proof) only to configured `resources`; any other URL

@@ -3,6 +3,7 @@
  * browser may be sent back to. Pure functions; the callers decide whether a failure is a
  * `TypeError` (configuration) or an `OAuthError` (runtime input).
  */
+import type { ResourceOption } from './types.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -43,31 +44,74 @@ export function configUrl(value: unknown, option: string, allowInsecureLoopback:
 export interface ResourcePrefix {
   readonly origin: string;
   readonly path: string;
+  /** RFC 8707 resource indicator: this prefix gets its own token, requested with `resource` (SECURITY.md 21). */
+  readonly resource?: string;
+  /** Scope of this resource's token requests, when it must differ from the session's. */
+  readonly scope?: string;
 }
 
-/** Validates `resources` (throws `TypeError`) into prefixes for {@link matchesResource}. */
-export function parseResources(values: readonly string[] | undefined, allowInsecureLoopback: boolean): ResourcePrefix[] {
+const isAbsoluteUri = (value: string): boolean => {
+  try {
+    return new URL(value).href !== '';
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Validates `resources` (throws `TypeError`) into prefixes for {@link matchResource}. Either every entry
+ * names its resource indicator or none does: a token is then for one API only, and a prefix without an
+ * indicator would have to receive some other API's token.
+ */
+export function parseResources(values: readonly (string | ResourceOption)[] | undefined, allowInsecureLoopback: boolean): ResourcePrefix[] {
   if (values === undefined) return [];
   if (!Array.isArray(values)) throw new TypeError('browser-oauth: "resources" must be an array of URL prefixes');
-  return values.map((value, i) => {
-    const url = configUrl(value, `resources[${i}]`, allowInsecureLoopback);
-    if (url.search !== '') throw new TypeError(`browser-oauth: "resources[${i}]" must not have a query`);
-    return { origin: url.origin, path: url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/` };
+  const prefixes = values.map((value: string | ResourceOption, i): ResourcePrefix => {
+    const option = `resources[${i}]`;
+    const entry = typeof value === 'object' && value !== null ? value : undefined;
+    const url = configUrl(entry ? entry.url : value, entry ? `${option}.url` : option, allowInsecureLoopback);
+    if (url.search !== '') throw new TypeError(`browser-oauth: "${option}" must not have a query`);
+    const prefix = { origin: url.origin, path: url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/` };
+    if (!entry) return prefix;
+    // RFC 8707 §2: an absolute URI without a fragment.
+    if (typeof entry.resource !== 'string' || !isAbsoluteUri(entry.resource) || entry.resource.includes('#')) {
+      throw new TypeError(`browser-oauth: "${option}.resource" must be an absolute URI without a fragment`);
+    }
+    if (entry.scope !== undefined && (typeof entry.scope !== 'string' || entry.scope.trim() === '')) {
+      throw new TypeError(`browser-oauth: "${option}.scope" must be a non-empty string`);
+    }
+    return { ...prefix, resource: entry.resource, ...(entry.scope !== undefined && { scope: entry.scope }) };
   });
+  const indicated = prefixes.filter((p) => p.resource !== undefined).length;
+  if (indicated !== 0 && indicated !== prefixes.length) {
+    throw new TypeError('browser-oauth: "resources" must give every entry a resource indicator, or none');
+  }
+  if (new Set(prefixes.map((p) => p.resource)).size < indicated) {
+    throw new TypeError('browser-oauth: "resources" names the same resource indicator twice');
+  }
+  return prefixes;
 }
 
 /**
- * True only when `url` is under one of the prefixes: same scheme, host and port (compared as the
- * serialised origin, so default ports and IDNs are normalised by the URL parser), no userinfo, and
- * a path equal to the prefix or below it at a `/` boundary (`/api` never matches `/api-admin`). The URL
- * parser has already resolved `..` and `%2e%2e` segments, so they cannot climb out of the prefix.
+ * The prefix `url` is under, or `undefined`: same scheme, host and port (compared as the serialised
+ * origin, so default ports and IDNs are normalised by the URL parser), no userinfo, and a path equal to
+ * the prefix or below it at a `/` boundary (`/api` never matches `/api-admin`). The URL parser has already
+ * resolved `..` and `%2e%2e` segments, so they cannot climb out of the prefix. When prefixes nest, the
+ * longest wins: `/api/billing/` has its own token even under `/api/`.
  */
-export function matchesResource(url: URL, prefixes: readonly ResourcePrefix[]): boolean {
-  if (url.username !== '' || url.password !== '') return false;
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
+export function matchResource(url: URL, prefixes: readonly ResourcePrefix[]): ResourcePrefix | undefined {
+  if (url.username !== '' || url.password !== '') return undefined;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
   const path = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
-  return prefixes.some((p) => url.origin === p.origin && path.startsWith(p.path));
+  let best: ResourcePrefix | undefined;
+  for (const p of prefixes) {
+    if (url.origin === p.origin && path.startsWith(p.path) && (!best || p.path.length > best.path.length)) best = p;
+  }
+  return best;
 }
+
+/** True only when `url` is under one of the prefixes; see {@link matchResource}. */
+export const matchesResource = (url: URL, prefixes: readonly ResourcePrefix[]): boolean => matchResource(url, prefixes) !== undefined;
 
 /**
  * Reduces `value` to a same-origin path (path, query, fragment), or `/` for anything else:

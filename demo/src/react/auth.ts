@@ -3,7 +3,7 @@
 // (this page) lets it complete the login itself, inside <StrictMode>.
 
 import { createOAuthClient } from 'browser-oauth';
-import { apiUrl, clientId, issuer, scope, spaOrigin } from '../config';
+import { clientId, issuer, resources, scope, spaOrigin } from '../config';
 
 export const PAGE = '/react.html';
 
@@ -12,7 +12,7 @@ export const auth = createOAuthClient({
   clientId,
   redirectUri: `${spaOrigin}${PAGE}`,
   scope,
-  resources: [apiUrl],
+  resources,
   postLogoutRedirectUri: `${spaOrigin}${PAGE}`,
   allowInsecureLoopback: true, // the demo runs on http://127.0.0.1
 });
