@@ -125,6 +125,11 @@ async function main(): Promise<void> {
     await page.getByTestId('api-status').filter({ hasText: '200' }).waitFor();
     await shoot(page, 'home-signed-in');
 
+    // 3b. The second API, with a token of its own (RFC 8707).
+    await page.getByTestId('call-reports').click();
+    await page.getByTestId('api-result').filter({ hasText: '/reports/' }).waitFor();
+    await shoot(page, 'home-reports');
+
     // 4. The React page: the same session, restored from IndexedDB.
     await page.goto(`${SPA}/react.html`);
     await page.getByTestId('status').filter({ hasText: 'signedIn' }).waitFor();
