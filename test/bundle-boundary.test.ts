@@ -39,6 +39,27 @@ describe('bundle boundaries', () => {
     }
   });
 
+  it('the core, for the whole job, stays under its 19 KB gzip ceiling (the 10 KB goal of issue 6 is not met)', async () => {
+    // The job of bench/size/browser-oauth.ts (login, callback, renewal, API call, logout through "."),
+    // bundled like bench/size.ts does. A ratchet against growth, not the goal: oauth4webapi and
+    // idb-keyval alone are about 8.6 KB of what the job needs (DPoP included); see bench/RESULTS.md.
+    const result = await build({
+      entryPoints: ['bench/size/browser-oauth.ts'],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      minify: true,
+      treeShaking: true,
+      legalComments: 'none',
+      write: false,
+      logLevel: 'silent',
+    });
+    const gzip = gzipSync(result.outputFiles[0]!.contents, { level: 9 }).byteLength;
+    expect(gzip).toBeGreaterThan(10 * 1024); // the job really is in there
+    expect(gzip).toBeLessThanOrEqual(19 * 1024);
+  });
+
   it('the React adapter adds at most 1 KB gzip over the core (issue 6 budget)', async () => {
     // The adapter alone, minified, with React and the core left as imports: what it adds to an app.
     const result = await build({
