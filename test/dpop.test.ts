@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createClientWith, resolveConfig } from '../src/core/client.js';
+import { DPoPNonces } from '../src/core/dpop.js';
 import { fakeEffects, json, type Recorded } from './fakes.js';
 
 const ISSUER = 'https://dpop-as.example';
@@ -134,5 +135,21 @@ describe('DPoP', () => {
     const second = (await signIn()).searchParams.get('dpop_jkt');
     expect(second).not.toBe(first);
     expect(fake.navigations).toHaveLength(2);
+  });
+});
+
+describe('DPoPNonces', () => {
+  it('keeps, stores and announces only well-formed nonces up to 1 KB (RFC 9449 §8.1)', () => {
+    const announced: string[] = [];
+    const nonces = new DPoPNonces((_origin, nonce) => announced.push(nonce));
+    const answer = (nonce: string) => new Response(null, { headers: { 'DPoP-Nonce': nonce } });
+    nonces.learn('https://as.example/token', answer('n-1'));
+    nonces.learn('https://as.example/token', answer('n-1')); // no news: not announced again
+    nonces.learn('https://as.example/token', answer('x'.repeat(1025)));
+    nonces.learn('https://as.example/token', answer('has"quote'));
+    nonces.learn('https://as.example/token', answer('has space'));
+    nonces.set('https://api.example', 'y'.repeat(1024), true);
+    expect(announced).toEqual(['n-1', 'y'.repeat(1024)]);
+    expect(nonces.entries()).toEqual({ 'https://as.example': 'n-1', 'https://api.example': 'y'.repeat(1024) });
   });
 });

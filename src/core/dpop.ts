@@ -28,6 +28,8 @@ export function isKeyPair(value: unknown): value is CryptoKeyPair {
   return typeof pair === 'object' && pair !== null && pair.privateKey instanceof CryptoKey && pair.publicKey instanceof CryptoKey;
 }
 
+const NONCE = /^[\x21\x23-\x5b\x5d-\x7e]{1,1024}$/;
+
 /**
  * Server nonces per origin (RFC 9449 §8, §9), learned from any response of any tab. oauth4webapi keeps
  * its own per-handle cache; this one outlives handles and is shared through the tab channel.
@@ -43,7 +45,8 @@ export class DPoPNonces {
   }
 
   set(origin: string, nonce: string, announce = false): void {
-    if (this.#byOrigin.get(origin) === nonce) return;
+    // RFC 9449 §8.1: 1*NQCHAR. Anything else, or over 1 KB, is not kept, stored nor broadcast.
+    if (!NONCE.test(nonce) || this.#byOrigin.get(origin) === nonce) return;
     this.#byOrigin.set(origin, nonce);
     if (announce) this.onLearned(origin, nonce);
   }
