@@ -13,19 +13,24 @@
  * from the repository root, after `npm install --prefix bench`. Prints a markdown table and writes it to
  * bench/RESULTS.md under "## Tabs: refreshes per expiry". See bench/README.md.
  */
-import { spawn, execSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import * as esbuild from 'esbuild';
-
-const started = Date.now();
-const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
-const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
+import type { BrowserContext, Page } from '@playwright/test';
+import {
+  BENCH_DIR,
+  BenchRun,
+  buildPages,
+  CLIENT_ID,
+  DEBUG,
+  loginThroughAs,
+  ownVersion,
+  peerVersion,
+  SCOPE,
+  signedIn,
+  sleep,
+  waitSignedIn,
+  writeResultsSection,
+} from './harness-server.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,21 +57,12 @@ const RENEW_AHEAD = Math.max(1, Math.round(TTL / 5));
  */
 const CYCLE = TTL - RENEW_AHEAD;
 
-// Ports of their own, so a running `npm run demo` (4000…) or e2e run (4100…) does not clash.
+// Ports of their own, so a running `npm run demo` (4000…), e2e run (4100…) or bench/protocol.ts (4650…) does not clash.
 const PORTS = { as: 4600, api: 4601, other: 4602, spa: 5773, pages: 5774 };
-const AS = `http://127.0.0.1:${PORTS.as}`;
-const API_ME = `http://127.0.0.1:${PORTS.api}/api/me`;
-const SPA = `http://127.0.0.1:${PORTS.spa}`;
-const CLIENT_ID = 'browser-oauth-demo';
-const SCOPE = 'openid profile email offline_access api:read'; // the demo app's scope (demo/src/config.ts)
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Hard stop for the whole bench, whatever happens. */
 const WATCHDOG_MS = 10 * 60_000;
-
-const readJson = (file: string): { version: string } => JSON.parse(readFileSync(file, 'utf8'));
-const ownVersion = readJson(join(ROOT_DIR, 'package.json')).version;
-const peerVersion = (pkg: string): string => readJson(join(BENCH_DIR, 'node_modules', pkg, 'package.json')).version;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const bench = new BenchRun('bench/tabs.ts', PORTS, WATCHDOG_MS);
+const { as: AS, apiMe: API_ME, spa: SPA } = bench.urls;
 
 // ---------------------------------------------------------------------------------------------
 // The SDKs
@@ -85,7 +81,7 @@ interface Sdk {
   knownBlocker?: string;
 }
 
-const pageUrl = (host: '127.0.0.1' | 'localhost', entry: string): string => `http://${host}:${PORTS.pages}/${entry}.html`;
+const pageUrl = (host: '127.0.0.1' | 'localhost', entry: string): string => bench.urls.page(entry, host);
 
 const ALL_SDKS: Sdk[] = [
   {
@@ -142,186 +138,7 @@ const SDKS = only ? ALL_SDKS.filter((s) => only.some((o) => s.name.toLowerCase()
 if (SDKS.length === 0) throw new Error(`--only matched no SDK (${ALL_SDKS.map((s) => s.entry ?? 'demo').join(', ')})`);
 
 // ---------------------------------------------------------------------------------------------
-// Processes and servers this script owns; all stopped in cleanup()
-
-let asProcess: ChildProcess | undefined;
-let pageServer: Server | undefined;
-let browser: Browser | undefined;
-let cleaning: Promise<void> | undefined;
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    await browser?.close().catch(() => undefined);
-    await new Promise<void>((resolve) => (pageServer ? pageServer.close(() => resolve()) : resolve()));
-    pageServer?.closeAllConnections();
-    await stopAs();
-  })();
-  return cleaning;
-}
-
-async function stopAs(): Promise<void> {
-  const child = asProcess;
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // `npx tsx …` runs node under npm: signal the whole process group this script created (detached).
-  try {
-    process.kill(-child.pid, 'SIGTERM');
-  } catch {
-    child.kill('SIGTERM');
-  }
-  if (await Promise.race([exited.then(() => true), sleep(5000).then(() => false)])) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    child.kill('SIGKILL');
-  }
-  await Promise.race([exited, sleep(2000)]);
-}
-
-const watchdog = setTimeout(() => {
-  console.error(`bench/tabs.ts: still running after ${WATCHDOG_MS / 60_000} min, stopping`);
-  void cleanup().finally(() => process.exit(2));
-}, WATCHDOG_MS);
-watchdog.unref();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => void cleanup().finally(() => process.exit(130)));
-}
-
-function portInUse(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.setTimeout(1000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-/** The demo servers (AS, API, other origin, the SPA built in preview mode) with test control and a short TTL. */
-async function startAs(): Promise<void> {
-  const extraRedirectUris = SDKS.filter((s) => s.entry).map((s) => s.url);
-  const output: string[] = [];
-  asProcess = spawn('npx', ['tsx', 'demo/server/main.ts', '--mode', 'preview'], {
-    cwd: ROOT_DIR,
-    detached: true, // its own process group, stopped as a whole
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      AS_PORT: String(PORTS.as),
-      API_PORT: String(PORTS.api),
-      OTHER_PORT: String(PORTS.other),
-      SPA_PORT: String(PORTS.spa),
-      TEST_CONTROL: '1',
-      BROWSER_OAUTH_FROM: 'dist',
-      ACCESS_TOKEN_TTL: String(TTL),
-      EXTRA_REDIRECT_URIS: extraRedirectUris.join(','),
-      DEMO_LOG: process.env.BENCH_DEBUG ? '1' : '0',
-    },
-  });
-  const keep = (chunk: Buffer): void => {
-    output.push(chunk.toString());
-    if (output.length > 200) output.shift();
-  };
-  if (process.env.BENCH_DEBUG) asProcess.stdout!.on('data', (chunk: Buffer) => process.stdout.write(chunk.toString().replace(/^(?=.)/gm, '  [as] ')));
-  asProcess.stdout!.on('data', keep);
-  asProcess.stderr!.on('data', keep);
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    if (asProcess.exitCode !== null) throw new Error(`the demo servers exited (${asProcess.exitCode}):\n${output.join('')}`);
-    const ok = await Promise.all(
-      [`${AS}/__test/stats`, `${SPA}/`].map((url) =>
-        fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false),
-      ),
-    );
-    if (ok.every(Boolean)) return;
-    await sleep(500);
-  }
-  throw new Error(`the demo servers did not start within 180 s:\n${output.join('')}`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// The peers' pages: bench/tabs/<entry>.ts bundled by esbuild, served with their config
-
-async function buildPages(): Promise<Map<string, string>> {
-  const entries = SDKS.filter((s) => s.entry).map((s) => s.entry!);
-  const result = await esbuild.build({
-    entryPoints: Object.fromEntries(entries.map((e) => [e, join(BENCH_DIR, 'tabs', `${e}.ts`)])),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    outdir: '/pages',
-    alias: { 'browser-oauth': join(ROOT_DIR, 'dist', 'browser-oauth.js') },
-    define: { 'process.env.NODE_ENV': '"production"' },
-    logLevel: 'silent',
-  });
-  for (const w of result.warnings) console.warn(`esbuild: ${w.text}`);
-  return new Map(result.outputFiles.map((f) => [f.path.replace(/^\/pages\//, '').replace(/\.js$/, ''), f.text]));
-}
-
-function servePages(bundles: Map<string, string>): Promise<void> {
-  pageServer = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
-    if (url.pathname === '/favicon.ico') {
-      res.writeHead(204).end();
-      return;
-    }
-    const match = /^\/([\w-]+)\.(html|js)$/.exec(url.pathname);
-    const entry = match?.[1];
-    const code = entry ? bundles.get(entry) : undefined;
-    if (!match || !code) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
-    if (match[2] === 'js') {
-      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(code);
-      return;
-    }
-    const config = {
-      issuer: AS,
-      clientId: CLIENT_ID,
-      apiMe: API_ME,
-      redirectUri: `${url.origin}${url.pathname}`,
-      scope: SCOPE,
-      renewAheadSeconds: RENEW_AHEAD,
-    };
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench tabs: ${entry}</title>
-<script>window.__benchConfig = ${JSON.stringify(config)};</script>
-<script type="module" src="/${entry}.js"></script></head><body><h1>${entry}</h1></body></html>`,
-    );
-  });
-  return new Promise((resolve, reject) => {
-    pageServer!.once('error', reject);
-    pageServer!.listen(PORTS.pages, '127.0.0.1', () => resolve());
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
 // In the pages
-
-interface AsStats {
-  authorization: number;
-  token: Record<string, number>;
-  tokenErrors: Record<string, number>;
-}
-
-async function asStats(): Promise<AsStats> {
-  const response = await fetch(`${AS}/__test/stats`, { signal: AbortSignal.timeout(5000) });
-  if (!response.ok) throw new Error(`/__test/stats answered ${response.status}`);
-  return (await response.json()) as AsStats;
-}
-
-async function resetAs(): Promise<void> {
-  const response = await fetch(`${AS}/__test/reset`, { method: 'POST', signal: AbortSignal.timeout(5000) });
-  if (!response.ok) throw new Error(`/__test/reset answered ${response.status}`);
-}
 
 /** The demo page has no bench hooks: adapt `window.__auth` to the same interface as the peers' pages. */
 function demoAdapter(apiMe: string): void {
@@ -376,72 +193,8 @@ function installLoop(periodMs: number): void {
   setTimeout(tick, Math.random() * periodMs); // tabs out of step
 }
 
-/** Polls `fn` in the page until it returns a truthy value; survives navigations; bounded. */
-async function pollPage<T>(page: Page, fn: () => T | Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await page.evaluate(fn);
-      if (value) return value;
-    } catch (err) {
-      last = err; // navigating: try again
-    }
-    await sleep(200);
-  }
-  throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (${String(last).split('\n')[0]})` : ''}`);
-}
-
-type ReadyState = 'ready' | `the SDK failed to start: ${string}`;
-const readyState = (page: Page): Promise<ReadyState> =>
-  pollPage(
-    page,
-    () => {
-      const b = (window as unknown as { __bench?: { readyState: string; failure?: string } }).__bench;
-      if (!b || b.readyState === 'pending') return undefined;
-      return b.readyState === 'ready' ? 'ready' : `the SDK failed to start: ${b.failure ?? '?'}`;
-    },
-    20_000,
-    'SDK started',
-  ) as Promise<ReadyState>;
-
-const signedIn = (page: Page): Promise<boolean> =>
-  page.evaluate(() => (window as unknown as { __bench: { signedIn(): Promise<boolean> } }).__bench.signedIn()).catch(() => false);
-
-async function waitSignedIn(page: Page): Promise<void> {
-  const ready = await readyState(page);
-  if (ready !== 'ready') throw new Error(ready);
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (await signedIn(page)) return;
-    await sleep(200);
-  }
-  throw new Error('tab not signed in within 20 s');
-}
-
-async function submitLogin(page: Page): Promise<void> {
-  await page.locator('input[name=login]').fill('alice', { timeout: 15_000 });
-  await page.locator('input[name=password]').fill('alice', { timeout: 5000 });
-  await page.locator('button[type=submit]').click({ timeout: 5000 });
-}
-
 /** First tab: the redirect login, driven through the AS's form. */
-async function loginFirstTab(sdk: Sdk, page: Page): Promise<void> {
-  await page.goto(sdk.url, { timeout: 20_000 });
-  if (!sdk.entry) {
-    await page.getByTestId('status').filter({ hasText: 'signedOut' }).waitFor({ timeout: 20_000 });
-    await page.getByTestId('sign-in').click({ timeout: 5000 });
-  } else {
-    const ready = await readyState(page);
-    if (ready !== 'ready') throw new Error(`before login, ${ready}`);
-    void page.evaluate(() => (window as unknown as { __bench: { login(): Promise<void> } }).__bench.login()).catch(() => undefined);
-  }
-  await page.waitForURL(`${AS}/**`, { timeout: 20_000 });
-  await submitLogin(page);
-  const origin = new URL(sdk.url).origin;
-  await page.waitForURL((url) => url.origin === origin, { timeout: 20_000 });
-  await waitSignedIn(page);
-}
+const loginFirstTab = (sdk: Sdk, page: Page): Promise<void> => loginThroughAs(page, sdk.url, AS, sdk.entry ? 'bench-page' : 'demo-app');
 
 // ---------------------------------------------------------------------------------------------
 // One scenario
@@ -463,7 +216,7 @@ interface Row {
 
 async function runScenario(sdk: Sdk): Promise<Row> {
   const row: Row = { sdk, pageErrors: [] };
-  const context: BrowserContext = await browser!.newContext();
+  const context: BrowserContext = await bench.newContext();
   const pageErrors = new Set<string>();
   const watch = (page: Page): void => {
     page.on('pageerror', (err) => pageErrors.add(err.message.split('\n')[0]!.slice(0, 200)));
@@ -471,16 +224,13 @@ async function runScenario(sdk: Sdk): Promise<Row> {
       // Console errors other than the browser's generic "Failed to load resource" (a 4xx/5xx answer).
       if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.add(msg.text().split('\n')[0]!.slice(0, 200));
     });
-    if (process.env.BENCH_DEBUG) {
+    if (DEBUG) {
       page.on('console', (msg) => console.log(`  [${sdk.entry ?? 'demo'} console.${msg.type()}] ${msg.text().slice(0, 300)}`));
       page.on('requestfailed', (req) => console.log(`  [${sdk.entry ?? 'demo'} requestfailed] ${req.method()} ${req.url()} ${req.failure()?.errorText}`));
       page.on('framenavigated', (frame) => frame === page.mainFrame() && console.log(`  [${sdk.entry ?? 'demo'} nav] ${frame.url().slice(0, 160)}`));
     }
   };
   try {
-    // tsx compiles this file with esbuild's keepNames: functions passed to page.evaluate may call its
-    // `__name` helper, which does not exist in the page.
-    await context.addInitScript({ content: 'globalThis.__name ??= (fn) => fn;' });
     if (!sdk.entry) await context.addInitScript(demoAdapter, API_ME);
     const pages: Page[] = [];
     const first = await context.newPage();
@@ -495,7 +245,7 @@ async function runScenario(sdk: Sdk): Promise<Row> {
       await waitSignedIn(page);
     }
 
-    await resetAs();
+    await bench.resetAs();
     const t0 = Date.now();
     await Promise.all(pages.map((page) => page.evaluate(installLoop, PERIOD_MS)));
     await sleep(EXPIRIES * CYCLE * 1000);
@@ -511,7 +261,7 @@ async function runScenario(sdk: Sdk): Promise<Row> {
       if (inflight.every((n) => n === 0)) break;
       await sleep(100);
     }
-    const stats = await asStats();
+    const stats = await bench.asStats();
     const elapsed = (Date.now() - t0) / 1000;
 
     const loops = await Promise.all(
@@ -548,30 +298,19 @@ async function runScenario(sdk: Sdk): Promise<Row> {
 // Main
 
 async function main(): Promise<void> {
-  if (!existsSync(join(BENCH_DIR, 'node_modules', 'esbuild'))) {
-    throw new Error('bench dependencies missing: run `npm install --prefix bench` first');
-  }
-  if (!existsSync(join(ROOT_DIR, 'dist', 'browser-oauth.js'))) {
-    console.log('dist/ missing: running `npm run build`');
-    execSync('npm run build', { cwd: ROOT_DIR, stdio: 'inherit' });
-  }
-  if (newestMtime(join(ROOT_DIR, 'src')) > statSync(join(ROOT_DIR, 'dist', 'browser-oauth.js')).mtimeMs) {
-    staleBuild = 'dist/ is older than src/: the browser-oauth rows ran the last build (run `npm run build` for current numbers).';
-    console.warn(`warning: ${staleBuild}`);
-  }
-  for (const [name, port] of Object.entries(PORTS)) {
-    if (await portInUse(port)) throw new Error(`port ${port} (${name}) is in use: is another bench/tabs.ts running?`);
-  }
+  bench.checkBuild();
+  await bench.checkPortsFree();
 
   console.log(`bench/tabs.ts: ${SDKS.length} SDKs × ${TABS} tabs, access token ${TTL} s renewed ${RENEW_AHEAD} s early, ${EXPIRIES} expiries (${EXPIRIES * CYCLE} s) each, an API call per tab every ~${PERIOD_MS / 1000} s`);
-  const [bundles] = await Promise.all([buildPages(), startAs()]);
-  await servePages(bundles);
-  console.log(`servers up after ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  browserVersion = browser.version();
+  const entries = SDKS.filter((s) => s.entry).map((s) => s.entry!);
+  const [bundles] = await Promise.all([
+    buildPages(Object.fromEntries(entries.map((e) => [e, join(BENCH_DIR, 'tabs', `${e}.ts`)]))),
+    bench.startDemo({ ttl: TTL, extraRedirectUris: SDKS.filter((s) => s.entry).map((s) => s.url), spa: SDKS.some((s) => !s.entry) }),
+  ]);
+  const config = { issuer: AS, clientId: CLIENT_ID, apiMe: API_ME, scope: SCOPE, renewAheadSeconds: RENEW_AHEAD };
+  await bench.servePages(bundles, (name) => (bundles.has(name) ? { script: name, config } : undefined));
+  console.log(`servers up after ${bench.elapsed().toFixed(0)} s`);
+  await bench.launchChromium();
 
   const rows: Row[] = [];
   for (const sdk of SDKS) {
@@ -580,19 +319,8 @@ async function main(): Promise<void> {
     rows.push(row);
     console.log(`- ${sdk.name}: ${row.error ? `FAILED: ${row.error}` : `${row.refresh} refresh grants, ${row.invalidGrant} invalid_grant, ${failedCount(row)}/${row.calls} calls failed, ${row.signedIn}/${TABS} signed in`} (${((Date.now() - t) / 1000).toFixed(0)} s)`);
   }
-  await cleanup();
+  await bench.cleanup();
   report(rows);
-}
-
-let staleBuild: string | undefined;
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
 }
 
 const failedCount = (row: Row): number => Object.values(row.failed ?? {}).reduce((a, b) => a + b, 0);
@@ -610,7 +338,7 @@ function report(rows: Row[]): void {
     }),
   ].join('\n');
 
-  const notes: string[] = staleBuild ? [staleBuild] : [];
+  const notes: string[] = bench.staleBuild ? [bench.staleBuild] : [];
   for (const r of rows) {
     if (r.error && r.sdk.knownBlocker) notes.push(`${r.sdk.name}: could not sign in, as expected: ${r.sdk.knownBlocker}.`);
     if (r.failed && failedCount(r) > 0) {
@@ -627,7 +355,7 @@ function report(rows: Row[]): void {
       'without a slash and the demo client\'s ID tokens are ES256. Running it would take a different issuer for the whole AS and a second client, ' +
       'not a bench setting.',
   );
-  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  const seconds = bench.elapsed().toFixed(0);
   const measured = rows.find((r) => r.seconds);
   const setup =
     `${TABS} tabs of one app in one Chromium context, signed in once as alice; access tokens live ${TTL} s and every SDK renews them ${RENEW_AHEAD} s ` +
@@ -640,7 +368,7 @@ function report(rows: Row[]): void {
 
   console.log(`\n${table}\n`);
   for (const n of notes) console.log(`note: ${n}`);
-  console.log(`(${seconds} s in all, node ${process.version}, Chromium ${browserVersion ?? '?'})`);
+  console.log(`(${seconds} s in all, node ${process.version}, Chromium ${bench.browserVersion ?? '?'})`);
 
   if (args['no-write'] || only) {
     console.log(`RESULTS.md not written (${only ? '--only: a partial table' : '--no-write'})`);
@@ -648,9 +376,7 @@ function report(rows: Row[]): void {
   }
   const date = new Date().toISOString().slice(0, 10);
   const section = [
-    '## Tabs: refreshes per expiry',
-    '',
-    `\`npx tsx bench/tabs.ts\` on ${date} — ${seconds} s in all; node ${process.version}, Chromium ${browserVersion ?? '?'}; the embedded AS ` +
+    `\`npx tsx bench/tabs.ts\` on ${date} — ${seconds} s in all; node ${process.version}, Chromium ${bench.browserVersion ?? '?'}; the embedded AS ` +
       '(demo/server: oidc-provider, refresh-token rotation with reuse detection, DPoP on) started by the bench. See bench/README.md.',
     '',
     setup,
@@ -664,30 +390,8 @@ function report(rows: Row[]): void {
     ...configs,
     '',
   ].join('\n');
-  const RESULTS = join(BENCH_DIR, 'RESULTS.md');
-  const previous = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
-  const start = previous.search(/^## Tabs: refreshes per expiry[ \t]*$/m);
-  let next: string;
-  if (start < 0) {
-    next = `${previous.trimEnd()}\n\n${section}`;
-  } else {
-    const after = previous.slice(start + 1).search(/^## /m);
-    const end = after < 0 ? previous.length : start + 1 + after;
-    next = `${previous.slice(0, start)}${section}\n${after < 0 ? '' : previous.slice(end)}`;
-  }
-  writeFileSync(RESULTS, `${next.trimEnd()}\n`);
-  console.log(`wrote the "Tabs: refreshes per expiry" section of ${RESULTS}`);
+  const file = writeResultsSection('Tabs: refreshes per expiry', section);
+  console.log(`wrote the "Tabs: refreshes per expiry" section of ${file}`);
 }
 
-let browserVersion: string | undefined;
-
-main()
-  .then(() => {
-    clearTimeout(watchdog);
-    process.exit(0);
-  })
-  .catch(async (err: unknown) => {
-    console.error(`bench/tabs.ts: ${err instanceof Error ? err.message : String(err)}`);
-    await cleanup();
-    process.exit(1);
-  });
+bench.run(main);

@@ -1,6 +1,7 @@
-// browser-oauth with `dpop: false` (Bearer tokens), the row the peers compare with most directly: the
-// same options as the demo app (demo/src/auth.ts) otherwise. The DPoP row uses the demo page itself.
-// Bundled against dist/ (esbuild alias in ../tabs.ts), the library as users get it.
+// browser-oauth with the same options as the demo app (demo/src/auth.ts) and `dpop: false` (Bearer tokens),
+// the row the peers compare with most directly; with `dpop: true` in the page's config (bench/protocol.ts),
+// the SDK's default instead (DPoP, since the AS offers it). bench/tabs.ts's DPoP row uses the demo page itself.
+// Bundled against dist/ (esbuild alias in ../harness-server.ts), the library as users get it.
 import { createOAuthClient } from 'browser-oauth';
 import { config, expose, isCallback } from './harness.ts';
 
@@ -12,7 +13,7 @@ const auth = createOAuthClient({
   scope: c.scope,
   resources: [new URL('.', c.apiMe).href],
   allowInsecureLoopback: true,
-  dpop: false,
+  ...(c.dpop ? {} : { dpop: false }),
 });
 
 async function start(): Promise<void> {
@@ -33,4 +34,5 @@ expose({
       },
       (err: unknown) => (err as { code?: string }).code ?? String(err),
     ),
+  accessToken: () => auth.getAccessToken(),
 });

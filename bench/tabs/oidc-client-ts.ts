@@ -46,4 +46,5 @@ expose({
     }
     return user ? bearerCall(user.access_token) : 'signed_out';
   },
+  accessToken: async () => (await manager.getUser())?.access_token,
 });

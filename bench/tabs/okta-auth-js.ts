@@ -14,8 +14,8 @@ const c = config();
 let okta: OktaAuth | undefined;
 
 async function start(): Promise<void> {
-  const response = await fetch(`${c.issuer}/.well-known/openid-configuration`);
-  const md = (await response.json()) as Record<string, string>;
+  // The endpoint URLs an app would hard-code; bench/protocol.ts passes them in, bench/tabs.ts lets the page read discovery.
+  const md = c.discovery ?? ((await (await fetch(`${c.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>);
   okta = new OktaAuth({
     issuer: c.issuer,
     clientId: c.clientId,
@@ -59,4 +59,5 @@ expose({
     }
     return token ? bearerCall(token) : 'signed_out';
   },
+  accessToken: async () => (await okta?.tokenManager.getTokens())?.accessToken?.accessToken,
 });
