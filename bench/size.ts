@@ -24,6 +24,7 @@ const peerVersion = (pkg: string): string => readJson(join(BENCH_DIR, 'node_modu
 /** The peer entries: file in bench/size/, the package whose version is shown, the row's name. */
 const PEERS: { file: string; pkg: string; name?: string }[] = [
   { file: 'floor.ts', pkg: 'oauth4webapi', name: 'floor: oauth4webapi + idb-keyval' },
+  { file: 'floor-dpop.ts', pkg: 'oauth4webapi', name: 'floor with DPoP: oauth4webapi + idb-keyval' },
   { file: 'oidc-client-ts.ts', pkg: 'oidc-client-ts' },
   { file: 'auth0-spa-js.ts', pkg: '@auth0/auth0-spa-js' },
   { file: 'msal-browser.ts', pkg: '@azure/msal-browser' },
@@ -102,7 +103,7 @@ async function peerRow(peer: (typeof PEERS)[number]): Promise<Row> {
 const [own, others] = await Promise.all([ownRows(), Promise.all(PEERS.map(peerRow))]);
 const byGzip = (a: Row, b: Row): number => a.gzip - b.gzip;
 const rows = [...own.sort(byGzip), ...others.sort(byGzip)];
-const floor = others.find((r) => r.name.startsWith('floor'))!;
+const floor = others.find((r) => r.name.startsWith('floor:'))!;
 
 const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
 const table = [
