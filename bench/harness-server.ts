@@ -8,7 +8,7 @@
  * The in-page side is bench/tabs/harness.ts.
  */
 import { spawn, execSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
@@ -480,21 +480,4 @@ export function sourceState(): string | undefined {
   }
 }
 
-/** Replaces (or appends) the section `## <heading>` of bench/RESULTS.md, leaving the others untouched. */
-export function writeResultsSection(heading: string, body: string): string {
-  const file = join(BENCH_DIR, 'RESULTS.md');
-  const section = `## ${heading}\n\n${body.trim()}\n`;
-  const previous = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
-  const escaped = heading.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const start = previous.search(new RegExp(`^## ${escaped}[ \\t]*$`, 'm'));
-  let next: string;
-  if (start < 0) {
-    next = `${previous.trimEnd()}\n\n${section}`;
-  } else {
-    const after = previous.slice(start + 1).search(/^## /m);
-    const end = after < 0 ? previous.length : start + 1 + after;
-    next = `${previous.slice(0, start)}${section}\n${after < 0 ? '' : previous.slice(end)}`;
-  }
-  writeFileSync(file, `${next.trimEnd()}\n`);
-  return file;
-}
+export { writeResultsSection } from './results.ts';

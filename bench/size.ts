@@ -7,10 +7,11 @@
  *   npx tsx bench/size.ts          (from the repository root, after `npm install --prefix bench`)
  */
 import { execSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_DIR, ESBUILD_VERSION, NOT_LOADED, ROOT_DIR, bundle, loadedSizes, sizes, type Bundled, type Sizes } from './bundle.ts';
 import { REACT_ENTRY, REACT_EXTERNAL, REACT_SOURCE } from './size-budget.ts';
+import { writeResultsSection } from './results.ts';
 
 interface Row extends Sizes { name: string; version: string; ours: boolean; note?: string }
 
@@ -122,29 +123,14 @@ for (const n of notes) console.log(`note: ${n}`);
 console.log(`(esbuild ${ESBUILD_VERSION}, node ${process.version}, ${seconds} s)`);
 
 // RESULTS.md: replace only the "## Shipped size" section, keep every other section.
-const RESULTS = join(BENCH_DIR, 'RESULTS.md');
 const date = new Date().toISOString().slice(0, 10);
-const section = [
-  '## Shipped size',
-  '',
+const body = [
   `\`npx tsx bench/size.ts\` on ${date} — esbuild ${ESBUILD_VERSION} (\`bundle, format: 'esm', platform: 'browser', target: 'es2022', minify, treeShaking, splitting, legalComments: 'none'\`),`,
   `node ${process.version}; gzip level 9, brotli quality 11; 1 KB = 1024 bytes. The same job for every row (bench/size/*.ts); an entry's size is the sum of the chunks the job loads; see bench/README.md.`,
   '',
   table,
   '',
   ...notes.map((n) => `- ${n}`),
-  ...(notes.length ? [''] : []),
 ].join('\n');
-
-const previous = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
-const start = previous.search(/^## Shipped size[ \t]*$/m);
-let next: string;
-if (start < 0) {
-  next = `${previous.trimEnd()}\n\n${section}`;
-} else {
-  const after = previous.slice(start + 1).search(/^## /m);
-  const end = after < 0 ? previous.length : start + 1 + after;
-  next = `${previous.slice(0, start)}${section}\n${after < 0 ? '' : previous.slice(end)}`;
-}
-writeFileSync(RESULTS, `${next.trimEnd()}\n`);
-console.log(`wrote the "Shipped size" section of ${RESULTS}`);
+const file = writeResultsSection('Shipped size', body);
+console.log(`wrote the "Shipped size" section of ${file}`);
