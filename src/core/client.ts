@@ -15,7 +15,7 @@ import {
   type ResourceToken,
   type StoredSession,
 } from './session.js';
-import { memoryStore, openStore, type KeyValueStore } from './storage.js';
+import { memoryStore, openStore, type KeyValueStore, type OpenedStore } from './storage.js';
 import { browserTabs, type Tabs } from './tabs.js';
 import type { AuthState, LoginOptions, LogoutOptions, OAuthClient, OAuthClientOptions, RedirectResult, User } from './types.js';
 import {
@@ -53,7 +53,8 @@ export interface ClientConfig {
 export interface Effects {
   fetch: FetchLike;
   now(): number;
-  openStore(config: ClientConfig, onFallback: (error: OAuthError) => void): Promise<KeyValueStore>;
+  /** Opens IndexedDB (memory when unavailable); the read that proves it works is of `read`, whose values it returns. */
+  openStore(config: ClientConfig, onFallback: (error: OAuthError) => void, read?: readonly string[]): Promise<OpenedStore>;
   tabs(config: ClientConfig, store: () => Promise<KeyValueStore>): Tabs;
   location(): URL;
   /** Rewrites the address bar without navigating (removes the callback parameters). */
@@ -199,9 +200,14 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     if (destroyed) throw new OAuthError('destroyed', 'This client was destroyed');
   }
 
+  /** Opens IndexedDB; the transaction that proves it works reads `read` (see readStored). */
+  function open(read?: readonly string[]): Promise<OpenedStore> {
+    const opened = effects.openStore(config, (error) => effects.warn('IndexedDB is unavailable; the session lives in this tab only', error), read);
+    storePromise = opened.then((o) => o.store);
+    return opened;
+  }
   /** IndexedDB, or memory when it is unavailable: pending logins always live here. */
-  const durable = (): Promise<KeyValueStore> =>
-    (storePromise ??= effects.openStore(config, (error) => effects.warn('IndexedDB is unavailable; the session lives in this tab only', error)));
+  const durable = (): Promise<KeyValueStore> => storePromise ?? open().then((o) => o.store);
   let memorySessions: Promise<KeyValueStore> | undefined;
   /** Where the session lives: `storage: 'memory'` keeps tokens out of IndexedDB altogether. */
   const store = (): Promise<KeyValueStore> =>
@@ -244,15 +250,29 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
   }
   const isDue = (t: ResourceToken): boolean => effects.now() >= t.expiresAt - leeway(t);
 
+  /**
+   * The stored session and DPoP nonces, read in one IndexedDB transaction; at start, when IndexedDB is not
+   * open yet, in the very transaction that proves it works. The first token after a reload waits on each
+   * round trip: three sequential transactions (probe, session, nonces) became one.
+   */
+  async function readStored(): Promise<unknown[]> {
+    const keys = [SESSION_KEY, NONCES_KEY];
+    if (config.storage === 'indexeddb' && !storePromise) {
+      const { values } = await open(keys);
+      if (values) return values;
+    }
+    return (await store()).getMany(keys);
+  }
+
   /** Reads the stored session into this tab (start, wake-up, or news from another tab). */
   async function reload(): Promise<void> {
     if (destroyed) return;
-    let kv: KeyValueStore;
     try {
-      kv = await store();
-      session = decodeSession(await kv.get(SESSION_KEY), config.issuer.href, config.clientId) ?? null;
+      const [stored, storedNonces] = await readStored();
+      session = decodeSession(stored, config.issuer.href, config.clientId) ?? null;
       if (session?.keyPair) {
-        const saved = await (await durable()).get(NONCES_KEY);
+        // With `storage: 'memory'` the nonces still live in IndexedDB (they are public), read only for a DPoP session.
+        const saved = config.storage === 'memory' ? await (await durable()).get(NONCES_KEY) : storedNonces;
         if (typeof saved === 'object' && saved !== null) {
           for (const [origin, nonce] of Object.entries(saved)) if (typeof nonce === 'string') nonces.set(origin, nonce);
         }
@@ -810,7 +830,7 @@ export function browserEffects(): Effects {
   return {
     fetch: (input, init) => fetch(input, init),
     now: () => Date.now(),
-    openStore: (config, onFallback) => openStore(config.name, onFallback),
+    openStore: (config, onFallback, read) => openStore(config.name, onFallback, read),
     tabs: (config, store) => browserTabs(config.name, store),
     location: () => new URL(location.href),
     replaceLocation: (url) => history.replaceState(history.state, '', url.href),

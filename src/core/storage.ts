@@ -9,6 +9,8 @@ import { OAuthError, redact } from './errors.js';
 export interface KeyValueStore {
   readonly kind: 'indexeddb' | 'memory';
   get(key: string): Promise<unknown>;
+  /** Reads several keys in one transaction: one round trip instead of one per key. */
+  getMany(keys: readonly string[]): Promise<unknown[]>;
   set(key: string, value: unknown): Promise<void>;
   /** Reads and deletes `key` in one transaction: two callers can never both get the value. */
   take(key: string): Promise<unknown>;
@@ -38,6 +40,7 @@ function indexedDbStore(use: UseStore): KeyValueStore {
   return {
     kind: 'indexeddb',
     get: (key) => guarded(() => use('readonly', (s) => promisifyRequest(s.get(key)))),
+    getMany: (keys) => guarded(() => use('readonly', (s) => Promise.all(keys.map((key) => promisifyRequest(s.get(key)))))),
     set: (key, value) =>
       guarded(() =>
         use('readwrite', (s) => {
@@ -112,6 +115,7 @@ export function memoryStore(): KeyValueStore {
   return {
     kind: 'memory',
     get: async (key) => copy(map.get(key)),
+    getMany: async (keys) => keys.map((key) => copy(map.get(key))),
     set: async (key, value) => void map.set(key, copy(value)),
     take: async (key) => {
       const value = map.get(key);
@@ -133,27 +137,49 @@ export function memoryStore(): KeyValueStore {
 /** How long opening IndexedDB may take before it is declared unusable (a blocked open never settles). */
 const OPEN_TIMEOUT_MS = 3000;
 
+/** An opened store, and the values of the keys its opening read (absent: read them from `store`). */
+export interface OpenedStore {
+  readonly store: KeyValueStore;
+  readonly values?: unknown[];
+}
+
 /**
  * Opens the store for one (issuer, client) pair. IndexedDB that is missing, refuses to open or hangs
  * falls back to memory; `onFallback` is told once, and nothing throws.
+ *
+ * The read that proves IndexedDB works is of `read` (the caller's own first read: the session at start),
+ * not of a dummy key followed by that read: one transaction fewer before a reload's first token. If IndexedDB
+ * opened but those values cannot be read, the dummy read decides as before, and the caller reads them again
+ * and gets the error it always got.
  */
-export async function openStore(name: string, onFallback: (error: OAuthError) => void): Promise<KeyValueStore> {
+export async function openStore(name: string, onFallback: (error: OAuthError) => void, read: readonly string[] = []): Promise<OpenedStore> {
   try {
     if (typeof indexedDB === 'undefined') throw new Error('indexedDB is not defined');
     // One database per (issuer, client): two stores cannot share a database in idb-keyval.
-    const store = indexedDbStore(createStore(name, 'kv'));
+    const use = createStore(name, 'kv');
+    let opened = false; // the database opened and a transaction on our object store began
+    const store = indexedDbStore((mode, callback) =>
+      use(mode, (s) => {
+        opened = true;
+        return callback(s);
+      }),
+    );
+    const probe = store.getMany(read.length > 0 ? read : ['__probe__']).catch(async (err: unknown) => {
+      if (!opened || read.length === 0) throw err;
+      await store.get('__probe__');
+    });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('opening IndexedDB timed out')), OPEN_TIMEOUT_MS);
     });
     try {
-      await Promise.race([store.get('__probe__'), timeout]);
+      const values = await Promise.race([probe, timeout]);
+      return { store, ...(values && read.length > 0 && { values }) };
     } finally {
       clearTimeout(timer);
     }
-    return store;
   } catch (err) {
     onFallback(new OAuthError('storage_unavailable', 'IndexedDB is unavailable; the session is kept in memory for this tab only', { cause: redact(err) }));
-    return memoryStore();
+    return { store: memoryStore() };
   }
 }
