@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClientWith, resolveConfig } from '../src/core/client.js';
+import { browserEffects, createClientWith, resolveConfig } from '../src/core/client.js';
 import { openStore, type KeyValueStore } from '../src/core/storage.js';
 import { fakeEffects, json } from './fakes.js';
 
 /**
- * The path from a reload to the first token: what is read from storage, and in how many transactions.
- * (How long it takes is bench/protocol.ts's business.)
+ * The path from a reload to the first token: what is read from storage, in how many transactions, and in
+ * which order the client sets things up. (How long it takes is bench/protocol.ts's business.)
  */
 
 const ISSUER = 'https://startup-as.example';
@@ -80,6 +80,52 @@ describe('reload: the session and its nonces', () => {
     await client.init();
     expect(client.state.status).toBe('signedIn');
     expect(reads).toEqual(['getMany session,dpop-nonces']);
+  });
+
+  it('start opening storage before the tab channel exists, and the channel listens before the read can complete', async () => {
+    const stored = await storedByAnotherTab();
+    const events: string[] = [];
+    const reload = fake();
+    const tabs = reload.effects.tabs;
+    reload.effects.openStore = async (_config, _onFallback, read) => {
+      events.push('open');
+      await Promise.resolve();
+      events.push('read');
+      return { store: stored, ...(read && { values: await stored.getMany(read) }) };
+    };
+    reload.effects.tabs = (config, store) => {
+      events.push('tabs');
+      const made = tabs(config, store);
+      return { ...made, listen: (listener) => (events.push('listen'), made.listen(listener)) };
+    };
+    const client = createClientWith(resolveConfig(options), reload.effects);
+    await client.init();
+    expect(events).toEqual(['open', 'tabs', 'listen', 'read']);
+  });
+});
+
+describe('browserEffects().onWake', () => {
+  const saved = { document: globalThis.document, window: globalThis.window };
+  afterEach(() => {
+    Object.assign(globalThis, saved);
+  });
+
+  it('reacts to a page restored from the bfcache, not to the first pageshow of every load', () => {
+    const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+    const win = new EventTarget();
+    Object.assign(globalThis, { document: doc, window: win });
+    const woken: string[] = [];
+    const stop = browserEffects().onWake(() => woken.push('wake'));
+    const pageshow = (persisted: boolean) => Object.assign(new Event('pageshow'), { persisted });
+    win.dispatchEvent(pageshow(false));
+    expect(woken).toEqual([]);
+    win.dispatchEvent(pageshow(true));
+    doc.dispatchEvent(new Event('visibilitychange'));
+    win.dispatchEvent(new Event('online'));
+    expect(woken).toEqual(['wake', 'wake', 'wake']);
+    stop();
+    win.dispatchEvent(pageshow(true));
+    expect(woken).toHaveLength(3);
   });
 });
 

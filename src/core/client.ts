@@ -592,6 +592,11 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         return Promise.reject(err);
       }
       return (initialized ??= (async () => {
+        const here = effects.location();
+        const callback = isAtRedirectUri(here, config.redirectUri) && (here.searchParams.has('code') || here.searchParams.has('error'));
+        // Opening IndexedDB is the longest step before a reload's first token: start it first. The channel
+        // below listens before the session can even be read (the read waits for the open), so no news is missed.
+        const loading = callback ? undefined : ensureLoaded();
         channel();
         cleanups.push(
           effects.onWake(() => {
@@ -602,12 +607,11 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
             });
           }),
         );
-        const here = effects.location();
-        if (isAtRedirectUri(here, config.redirectUri) && (here.searchParams.has('code') || here.searchParams.has('error'))) {
+        if (callback) {
           // Errors are in `state`; init() itself never rejects for a bad callback.
           return client.handleRedirect(here).catch(() => undefined);
         }
-        await ensureLoaded();
+        await loading;
         if (session && isDue(session)) renew(null).catch(() => undefined);
         return undefined;
       })());
@@ -844,14 +848,19 @@ export function browserEffects(): Effects {
       const onVisible = () => {
         if (document.visibilityState === 'visible') task();
       };
+      // Only a page restored from the bfcache: every load's first `pageshow` would read storage again while
+      // init() reads it (a second transaction, CryptoKey deserialization and decode during the first call).
+      const onShow = (event: PageTransitionEvent) => {
+        if (event.persisted) task();
+      };
       document.addEventListener('visibilitychange', onVisible);
       document.addEventListener('resume', task);
-      window.addEventListener('pageshow', task);
+      window.addEventListener('pageshow', onShow);
       window.addEventListener('online', task);
       return () => {
         document.removeEventListener('visibilitychange', onVisible);
         document.removeEventListener('resume', task);
-        window.removeEventListener('pageshow', task);
+        window.removeEventListener('pageshow', onShow);
         window.removeEventListener('online', task);
       };
     },
