@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { chromium, defineConfig } from '@playwright/test';
+import { defineConfig } from '@playwright/test';
+import { binaryOf } from './scripts/system-deps';
 
 /**
  * End-to-end tests: the demo app built against `dist/` (the SDK as users get it), the embedded
@@ -9,18 +9,6 @@ import { chromium, defineConfig } from '@playwright/test';
 const base = Number(process.env.E2E_PORT_BASE ?? 4100);
 /** `E2E_PORT_BASE` moves every port, so two runs on one machine do not collide. */
 export const ports = { as: base, api: base + 1, other: base + 2, spa: base + 1173 } as const;
-
-/** Playwright's own Chromium when it is installed, else the system one; `CHROMIUM_PATH` overrides both. */
-function chromiumPath(): string {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  try {
-    const own = chromium.executablePath();
-    if (existsSync(own)) return own;
-  } catch {
-    // No browser registered with Playwright: fall through to the system one.
-  }
-  return '/usr/bin/chromium';
-}
 
 export default defineConfig({
   testDir: 'e2e',
@@ -37,7 +25,8 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${ports.spa}`,
     trace: 'retain-on-failure',
     launchOptions: {
-      executablePath: chromiumPath(),
+      // Playwright's own Chromium when installed, else the system one; CHROMIUM_PATH overrides (scripts/system-deps.ts).
+      executablePath: binaryOf('Chromium'),
       args: [
         '--no-sandbox',
         '--disable-gpu',

@@ -16,10 +16,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import * as esbuild from 'esbuild';
+import { binaryOf } from '../scripts/system-deps.ts';
 
 export const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The same Chromium as the tests (scripts/system-deps.ts: CHROMIUM_PATH, Playwright's own, /usr/bin/chromium). */
+export const CHROMIUM = binaryOf('Chromium');
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 export const CLIENT_ID = 'browser-oauth-demo';
 /** The demo app's scope (demo/src/config.ts). */

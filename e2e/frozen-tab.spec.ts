@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import config from '../playwright.config';
+import { binaryOf } from '../scripts/system-deps';
 import { API, AS, asStats, DB_NAME, pageFetch, resetCounters, signIn, SPA, status, storedSession } from './helpers';
 
 /**
@@ -75,7 +76,7 @@ function exited(child: ChildProcess, ms: number): Promise<boolean> {
 /** The same executable and arguments as playwright.config.ts, headless, with a fresh profile. */
 async function launchOwnChromium(): Promise<OwnChromium> {
   const launch = config.use?.launchOptions;
-  const executable = launch?.executablePath ?? '/usr/bin/chromium';
+  const executable = launch?.executablePath ?? binaryOf('Chromium');
   const dir = await mkdtemp(join(tmpdir(), 'browser-oauth-frozen-tab-'));
   const child = spawn(executable, [...(launch?.args ?? []), '--headless', '--remote-debugging-port=0', `--user-data-dir=${dir}`, 'about:blank'], {
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,13 +1,14 @@
 // Screenshots of the demo for the README: starts the demo on its own ports, drives Chromium through
 // a sign-in, saves docs/screenshots/*.png (1280×800), stops the demo.
 //   npm run screenshots
-// Env: CHROMIUM_PATH (default /usr/bin/chromium), SCREENSHOT_PORT_BASE (default 4800: AS 4800, API 4801,
+// Env: CHROMIUM_PATH (default: see scripts/system-deps.ts), SCREENSHOT_PORT_BASE (default 4800: AS 4800, API 4801,
 // other origin 4802, SPA base + 1173 = 5973), so a running `npm run demo` (4000/4001/4002/5173) is not disturbed.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from '@playwright/test';
+import { binaryOf } from './system-deps.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
   }
   const browser = await chromium
     .launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      executablePath: binaryOf('Chromium'),
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     })
     .catch((err: unknown) => {
