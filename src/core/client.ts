@@ -7,8 +7,10 @@ import { initialState, transition, type AuthEvent, type SessionView } from './ma
 import {
   decodePending,
   decodeSession,
+  lifetimeMs,
   NONCES_KEY,
   PENDING_PREFIX,
+  readSession,
   sameAuthentication,
   SESSION_KEY,
   type PendingAuthorization,
@@ -72,8 +74,6 @@ const RESERVED_PARAMS = new Set([
   'client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce',
   'code_challenge', 'code_challenge_method', 'prompt', 'login_hint', 'request', 'request_uri',
 ]);
-/** Lifetime assumed when the AS omits `expires_in` (RFC 6749 §5.1 makes it optional). */
-const DEFAULT_LIFETIME_S = 3600;
 /** Pending logins older than this are abandoned (the AS's own interaction expires sooner). */
 const PENDING_MAX_AGE_MS = 60 * 60 * 1000;
 /** Tries of a refresh that failed transiently (network, 5xx, timeout), with these pauses between them. */
@@ -84,7 +84,8 @@ const MAX_LEEWAY_MS = 60_000;
 const MIN_TIMER_MS = 2000;
 
 const TRANSIENT = new Set(['network', 'timeout', 'server_error']);
-const ENDS_SESSION = new Set(['invalid_grant', 'id_token_mismatch', 'login_required']);
+/** `storage_corrupt`: the stored record was not ours and is deleted; this tab's copy must not outlive it. */
+const ENDS_SESSION = new Set(['invalid_grant', 'id_token_mismatch', 'login_required', 'storage_corrupt']);
 
 function positive(value: number | undefined, fallback: number, option: string): number {
   if (value === undefined) return fallback;
@@ -333,7 +334,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     if (claims && previous?.claims && !sameAuthentication(previous.claims, claims)) {
       throw new OAuthError('id_token_mismatch', 'The refreshed ID token is for another user or authentication');
     }
-    const lifetime = Math.max(0, result.expires_in ?? DEFAULT_LIFETIME_S) * 1000;
+    const lifetime = lifetimeMs(result.expires_in);
     const refreshToken = result.refresh_token ?? previous?.refreshToken;
     const idToken = result.id_token ?? previous?.idToken;
     const user = claims ? { ...claims } : previous?.claims;
@@ -439,7 +440,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         const next = await channel().withLock(async () => {
           const kv = await store();
           // Another tab may have refreshed (or logged out) while this one waited for the lock.
-          const current = decodeSession(await kv.get(SESSION_KEY), config.issuer.href, config.clientId);
+          const current = await readSession(kv, config.issuer.href, config.clientId, () => channel().post({ type: 'session-changed' }));
           if (!current) throw new OAuthError('login_required', 'Not signed in');
           const token = tokenOf(current, resource);
           if (token && !isDue(token) && token.accessToken !== rejected) return current;
@@ -840,7 +841,9 @@ export function browserEffects(): Effects {
     replaceLocation: (url) => history.replaceState(history.state, '', url.href),
     navigate: (url) => location.assign(url.href),
     setTimer: (task, ms) => {
-      const id = setTimeout(task, ms);
+      // Browsers run a delay above 2^31 - 1 ms (24.8 days) at once: a token that lives longer (the AS
+      // decides) would spin the renewal timer. The timer re-checks when it fires, so waking early is fine.
+      const id = setTimeout(task, Math.min(ms, 2 ** 31 - 1));
       return () => clearTimeout(id);
     },
     onWake: (task) => {

@@ -1,5 +1,6 @@
 import * as o from 'oauth4webapi';
 import { OAuthError, toOAuthError } from './errors.js';
+import { isMetadata } from './session.js';
 
 /**
  * Authorization server metadata: OpenID Connect discovery first, RFC 8414 when the server has no
@@ -26,7 +27,11 @@ async function fetchMetadata(issuer: URL, options: DiscoverOptions): Promise<o.A
       await response.body?.cancel();
       response = await o.discoveryRequest(issuer, { ...options, algorithm: 'oauth2' });
     }
-    return await o.processDiscoveryResponse(issuer, response);
+    const as = await o.processDiscoveryResponse(issuer, response);
+    if (!usable(as, issuer)) {
+      throw new OAuthError('discovery_failed', 'The authorization server metadata lacks a token endpoint or has fields of the wrong type');
+    }
+    return as;
   } catch (err) {
     const error = toOAuthError(err, 'discovery_failed');
     if (error.code === 'issuer_mismatch') throw error;
@@ -35,4 +40,23 @@ async function fetchMetadata(issuer: URL, options: DiscoverOptions): Promise<o.A
     }
     throw error;
   }
+}
+
+// `null` is read as absent: some servers write every optional field, and the SDK tests these for truthiness.
+const isStringList = (v: unknown): boolean => v == null || (Array.isArray(v) && v.every((item) => typeof item === 'string'));
+const isOptionalUrl = (v: unknown): boolean => v == null || (typeof v === 'string' && v !== '');
+
+/**
+ * oauth4webapi checks only `issuer`. The document is stored with every login and session, so it must pass
+ * the check it meets when read back (`isMetadata`), and the fields the SDK reads must have their RFC 8414
+ * types: a string where a list belongs would make `includes` match substrings.
+ */
+function usable(as: o.AuthorizationServer, issuer: URL): boolean {
+  return (
+    isMetadata(as, issuer.href) &&
+    isOptionalUrl(as.revocation_endpoint) &&
+    isOptionalUrl(as.end_session_endpoint) &&
+    isStringList(as.id_token_signing_alg_values_supported) &&
+    isStringList(as.dpop_signing_alg_values_supported)
+  );
 }

@@ -1,6 +1,7 @@
 import type { AuthorizationServer } from 'oauth4webapi';
 import { isKeyPair } from './dpop.js';
 import { OAuthError } from './errors.js';
+import type { KeyValueStore } from './storage.js';
 import type { User } from './types.js';
 
 /**
@@ -32,6 +33,7 @@ export interface StoredSession {
   readonly idToken?: string;
   /** Validated claims of the ID token this session started with, or of its latest refresh. */
   readonly claims?: User;
+  /** The granted scope as the AS said it (RFC 6749 §5.1); may be empty (e.g. only resource scopes were asked for). */
   readonly scope?: string;
   /** The AS metadata the session was created with: refresh, revocation and logout need no rediscovery. */
   readonly as: AuthorizationServer;
@@ -72,14 +74,35 @@ const isString = (v: unknown): v is string => typeof v === 'string' && v !== '';
 const isOptionalString = (v: unknown): boolean => v === undefined || isString(v);
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
-/** `issuer` is the configured issuer, URL-normalised the way oauth4webapi compares it at discovery. */
-function isMetadata(v: unknown, issuer: string): v is AuthorizationServer {
+/**
+ * What the session keeps of the AS metadata, checked the same way when it is discovered (discovery.ts
+ * refuses a document that fails this) and when it is read back: a document the SDK accepted must never
+ * make its own session unreadable. `issuer` is the configured issuer, URL-normalised the way
+ * oauth4webapi compares it at discovery.
+ */
+export function isMetadata(v: unknown, issuer: string): v is AuthorizationServer {
   if (!isObject(v) || !isString(v.issuer) || !isString(v.token_endpoint) || !isOptionalString(v.authorization_endpoint)) return false;
   try {
     return new URL(v.issuer).href === issuer;
   } catch {
     return false;
   }
+}
+
+/** Lifetime assumed when the AS omits `expires_in` (RFC 6749 §5.1 makes it optional). */
+const DEFAULT_LIFETIME_S = 3600;
+/**
+ * Longer lifetimes are stored as this (about 100 years): `expires_in` is any non-negative number the AS
+ * likes, and an expiry of `Infinity` (from `1e306`, say) could not be stored as a time and read back.
+ */
+const MAX_LIFETIME_MS = 100 * 365 * 24 * 3600 * 1000;
+
+/**
+ * Milliseconds a token lives from its receipt, from the token response's `expires_in` (seconds, already
+ * checked by oauth4webapi to be a finite non-negative number when present).
+ */
+export function lifetimeMs(expiresIn: number | undefined): number {
+  return Math.min(MAX_LIFETIME_MS, Math.max(0, expiresIn ?? DEFAULT_LIFETIME_S) * 1000);
 }
 
 const isResourceToken = (v: unknown): boolean =>
@@ -101,7 +124,8 @@ export function decodeSession(value: unknown, issuer: string, clientId: string):
     !isTime(value.expiresAt) ||
     !isOptionalString(value.refreshToken) ||
     !isOptionalString(value.idToken) ||
-    !isOptionalString(value.scope) ||
+    // RFC 6749 §5.1: the granted scope may be empty; any string the AS sent is stored and read back as is.
+    !(value.scope === undefined || typeof value.scope === 'string') ||
     !(value.claims === undefined || isObject(value.claims)) ||
     !isMetadata(value.as, issuer) ||
     !(value.resourceTokens === undefined || (isObject(value.resourceTokens) && Object.values(value.resourceTokens).every(isResourceToken)))
@@ -109,6 +133,29 @@ export function decodeSession(value: unknown, issuer: string, clientId: string):
     throw corrupt('session');
   }
   return value as unknown as StoredSession;
+}
+
+/**
+ * The stored session of this client, `undefined` when there is none. A record that is not ours is deleted
+ * (unless something replaced it meanwhile), `onDiscarded` is told, and `storage_corrupt` is thrown: damaged
+ * data must not be half-used later, nor leave another tab believing in a session that is gone.
+ */
+export async function readSession(kv: KeyValueStore, issuer: string, clientId: string, onDiscarded: () => void): Promise<StoredSession | undefined> {
+  const raw = await kv.get(SESSION_KEY);
+  try {
+    return decodeSession(raw, issuer, clientId);
+  } catch (err) {
+    const unreadable = (current: unknown): boolean => {
+      try {
+        decodeSession(current, issuer, clientId);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    if (await kv.replaceIf(SESSION_KEY, unreadable, undefined).catch(() => false)) onDiscarded();
+    throw err;
+  }
 }
 
 /** Throws `storage_corrupt` for anything that is not a pending authorization of this client. */
