@@ -1,10 +1,12 @@
 // Type tests for browser-oauth/react: checked by `tsc -p test/tsconfig.json` (npm run typecheck),
 // never run. Each `@ts-expect-error` is a mistake the types must refuse.
-import type { OAuthError, User } from '../src/index.js';
+import { OAuthError, type AuthState, type User } from '../src/index.js';
 import { OAuthProvider, useOAuth, type OAuthProviderProps, type UseOAuthResult } from '../src/react/index.js';
 
 declare const auth: UseOAuthResult;
 declare function expectType<T>(value: T): void;
+/** Exact type equality (expectType accepts a narrower type). */
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 // `status` narrows `user` and `state`.
 if (auth.status === 'signedIn') {
@@ -31,13 +33,41 @@ if (auth.status === 'signedOut') {
   auth.user.name;
 }
 if (auth.status === 'loading') {
-  // @ts-expect-error `loading` carries no error
-  auth.state.error;
+  // `loading` carries no error: readable, always undefined.
+  expectType<undefined>(auth.state.error);
+  const exact: Equals<typeof auth.state.error, undefined> = true;
 }
 if (!auth.isAuthenticated) {
   // @ts-expect-error not authenticated: no user
   auth.user.sub;
+  // Issue 12: "Errors are state (`auth.state.error`)" must compile right after this check, in every state it leaves.
+  const error: Equals<typeof auth.state.error, OAuthError | undefined> = true;
+  const user: Equals<typeof auth.state.user, undefined> = true;
 }
+if (auth.status === 'authorizing' || auth.status === 'exchanging' || auth.status === 'refreshing') {
+  const exact: Equals<typeof auth.state.error, undefined> = true;
+}
+
+// The core's AuthState reads the same without narrowing: every member has the four fields.
+declare const state: AuthState;
+const stateFields: [
+  Equals<typeof state.error, OAuthError | undefined>,
+  Equals<typeof state.user, User | undefined>,
+  Equals<typeof state.expiresAt, number | undefined>,
+  Equals<typeof state.tokenType, 'bearer' | 'dpop' | undefined>,
+] = [true, true, true, true];
+if (state.status === 'signedIn' || state.status === 'refreshing') expectType<User>(state.user);
+if (state.status === 'error') expectType<OAuthError>(state.error);
+// States that cannot have an error, a user or an expiry refuse them.
+const cause = new OAuthError('network', 'x');
+// @ts-expect-error `loading` has no error
+export const loadingWithError: AuthState = { status: 'loading', error: cause };
+// @ts-expect-error `refreshing` has no error (its outcome carries it)
+export const refreshingWithError: AuthState = { status: 'refreshing', user: {}, expiresAt: 0, tokenType: 'bearer', error: cause };
+// @ts-expect-error `signedOut` has no user
+export const signedOutWithUser: AuthState = { status: 'signedOut', user: { sub: 'x' } };
+// @ts-expect-error `signedIn` needs its user
+export const signedInWithoutUser: AuthState = { status: 'signedIn', expiresAt: 0, tokenType: 'bearer' };
 // @ts-expect-error not a status
 if (auth.status === 'authenticated') void 0;
 

@@ -63,7 +63,7 @@ function describe(err: unknown): ShownError {
 }
 
 function stateError(state: AuthState): OAuthError | undefined {
-  return 'error' in state ? state.error : undefined;
+  return state.error;
 }
 
 /** The one error the page shows, if any: the last action's, else the state's (unless dismissed). */
@@ -256,7 +256,7 @@ function button(
 }
 
 function header(state: AuthState): HTMLElement {
-  const user = 'user' in state ? (state.user as Claims) : undefined;
+  const user = state.user as Claims | undefined;
   return h(
     'header',
     { class: 'topbar' },

@@ -116,7 +116,7 @@ export interface ResourceOption {
  *
  * @example
  * ```ts
- * const user: User | undefined = 'user' in auth.state ? auth.state.user : undefined;
+ * const user: User | undefined = auth.state.user; // set while signed in (and refreshing)
  * const label = user?.name ?? user?.email ?? user?.sub ?? 'anonymous';
  * const picture = typeof user?.picture === 'string' ? user.picture : undefined; // any other claim: check its type
  * ```
@@ -155,8 +155,17 @@ export type AuthStatus = AuthState['status'];
  * The client's observable state: a union keyed on `status`, each member carrying only its own data.
  * It never holds a token.
  *
+ * Every member has the same four fields, typed `undefined` where they cannot be set, so that they can be
+ * read without narrowing first: `auth.state.error` is an `OAuthError | undefined` and `auth.state.user`
+ * a `User | undefined` in any state. Checking `status` narrows them (`user` is set in `signedIn` and
+ * `refreshing`, `error` in `error`).
+ *
  * @example
  * ```ts
+ * // No narrowing needed to read the optional fields:
+ * const name = auth.state.user?.name;
+ * const failure = auth.state.error?.code;
+ * // Checking `status` narrows them:
  * auth.subscribe((state) => {
  *   switch (state.status) {
  *     case 'signedIn':
@@ -177,24 +186,54 @@ export type AuthState =
   /** `init()` has not read the stored session yet. */
   | {
       /** Discriminant. */
-      readonly status: 'loading'
+      readonly status: 'loading';
+      /** No session, no user. */
+      readonly user?: undefined;
+      /** No session, no expiry. */
+      readonly expiresAt?: undefined;
+      /** No session, no token. */
+      readonly tokenType?: undefined;
+      /** Never set while loading. */
+      readonly error?: undefined;
     }
   /** No session. `error` says why the session ended, when it ended by a failure (e.g. `invalid_grant`). */
   | {
       /** Discriminant. */
       readonly status: 'signedOut';
+      /** No session, no user. */
+      readonly user?: undefined;
+      /** No session, no expiry. */
+      readonly expiresAt?: undefined;
+      /** No session, no token. */
+      readonly tokenType?: undefined;
       /** Why the session ended, when a failure ended it; absent after `logout()`. */
-      readonly error?: OAuthError
+      readonly error?: OAuthError;
     }
   /** `login()` is preparing the request and navigating to the AS. */
   | {
       /** Discriminant. */
-      readonly status: 'authorizing'
+      readonly status: 'authorizing';
+      /** No session, no user. */
+      readonly user?: undefined;
+      /** No session, no expiry. */
+      readonly expiresAt?: undefined;
+      /** No session, no token. */
+      readonly tokenType?: undefined;
+      /** Never set while authorizing: a failed `login()` leaves this state with its error. */
+      readonly error?: undefined;
     }
   /** The callback is being validated and its code exchanged. */
   | {
       /** Discriminant. */
-      readonly status: 'exchanging'
+      readonly status: 'exchanging';
+      /** No session, no user. */
+      readonly user?: undefined;
+      /** No session, no expiry. */
+      readonly expiresAt?: undefined;
+      /** No session, no token. */
+      readonly tokenType?: undefined;
+      /** Never set while exchanging: a failed callback leaves this state with its error. */
+      readonly error?: undefined;
     }
   /** A session: `error` is the last failure that kept it (e.g. a transient `network` error during renewal). */
   | {
@@ -207,7 +246,7 @@ export type AuthState =
       /** `dpop` when the tokens are bound to this browser's non-extractable key (RFC 9449), else `bearer`. */
       readonly tokenType: 'bearer' | 'dpop';
       /** The last failure that kept the session (it is retried), if any. */
-      readonly error?: OAuthError
+      readonly error?: OAuthError;
     }
   /** A session whose tokens are being renewed: still signed in, keep showing it. */
   | {
@@ -218,14 +257,22 @@ export type AuthState =
       /** Epoch milliseconds when the current access token expires. */
       readonly expiresAt: number;
       /** `dpop` when the tokens are bound to this browser's non-extractable key (RFC 9449), else `bearer`. */
-      readonly tokenType: 'bearer' | 'dpop'
+      readonly tokenType: 'bearer' | 'dpop';
+      /** Never set while refreshing: the refresh ends in `signedIn` (with or without one) or `signedOut`. */
+      readonly error?: undefined;
     }
   /** The last operation failed and there is no session (e.g. a rejected callback, an unreachable AS). */
   | {
       /** Discriminant. */
       readonly status: 'error';
+      /** No session, no user. */
+      readonly user?: undefined;
+      /** No session, no expiry. */
+      readonly expiresAt?: undefined;
+      /** No session, no token. */
+      readonly tokenType?: undefined;
       /** What failed. */
-      readonly error: OAuthError
+      readonly error: OAuthError;
     };
 
 /**

@@ -189,7 +189,7 @@ const isPending = (client: OAuthClient, s: AuthState): boolean =>
   (s.status === 'loading' || s.status === 'exchanging') && typeof window !== 'undefined' && !settled.has(client);
 
 const resultFor = (client: OAuthClient, state: AuthState): UseOAuthResult => {
-  const user = 'user' in state ? state.user : undefined;
+  const { user } = state;
   return { ...bind(client)[1], state, status: state.status, user, isAuthenticated: user !== undefined } as UseOAuthResult;
 };
 

@@ -37,7 +37,7 @@ export function App() {
   }, [auth.isAuthenticated, auth.user]);
 
   // A failure the state carries: a renewal that failed but kept the session, or why it ended.
-  const stateError = auth.status === 'signedIn' || auth.status === 'signedOut' ? auth.state.error : undefined;
+  const stateError = auth.status === 'error' ? undefined : auth.state.error; // `error` itself goes to the boundary
   const shown = actionError ?? (stateError && describe(stateError));
 
   let view;
