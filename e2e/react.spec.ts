@@ -36,6 +36,22 @@ test('in StrictMode the React page signs in with exactly one code exchange, show
   expect(stored.filter((key) => key.startsWith('pending:'))).toEqual([]); // the login was consumed
 });
 
+/**
+ * Issue 12 item 7: after the provider completed the login, the address bar stayed on the redirect URI; the
+ * README left the `returnTo` to the app. The provider now puts it back (`onLoginComplete`, default).
+ */
+test('after the sign-in, the provider puts the address login() was called from back in the address bar', async ({ page }) => {
+  await page.goto('/react.html?tab=tokens#details');
+  await expect(status(page)).toHaveText('signedOut');
+  await page.getByTestId('sign-in').click();
+  await page.waitForURL(`${AS}/**`);
+  await submitLogin(page);
+  await expect(status(page)).toHaveText('signedIn');
+  await expect.poll(() => page.url()).toBe(`${new URL(page.url()).origin}/react.html?tab=tokens#details`);
+  const stats = await asStats();
+  expect(stats.token.authorization_code).toBe(1);
+});
+
 test('the React page follows a sign-out made in another tab, without a reload', async ({ page, context }) => {
   await signInOn(page, '/react.html');
   await expect(page.getByTestId('user-name')).toHaveText('Alice Liddell');

@@ -21,7 +21,7 @@
  * @module browser-oauth/react
  */
 import { createContext, createElement, useContext, useEffect, useMemo, useRef, useSyncExternalStore, type ReactElement, type ReactNode } from 'react';
-import type { AuthState, AuthStatus, OAuthClient, User } from '../index.js';
+import type { AuthState, AuthStatus, OAuthClient, RedirectResult, User } from '../index.js';
 
 /**
  * The client's methods as {@link useOAuth} returns them: bound once per client, so they keep their
@@ -79,6 +79,13 @@ export type UseOAuthResult = {
  * @example
  * ```tsx
  * const props: OAuthProviderProps = { client: auth, throwErrors: true, children: <App /> };
+ * // With a router, let it take the user back (a router does not see history.replaceState):
+ * declare const router: { navigate(to: string, options: { replace: boolean }): void };
+ * const routed: OAuthProviderProps = {
+ *   client: auth,
+ *   onLoginComplete: ({ returnTo }) => router.navigate(returnTo, { replace: true }),
+ *   children: <App />,
+ * };
  * ```
  */
 export interface OAuthProviderProps {
@@ -92,6 +99,15 @@ export interface OAuthProviderProps {
   suspense?: boolean;
   /** Rethrow `state.error` during render when `status` is `'error'`, to the nearest error boundary. */
   throwErrors?: boolean;
+  /**
+   * What happens once `client.init()` has completed a login on the redirect URI (called once per client,
+   * with the `returnTo` given to `login()`, already reduced to a same-origin path). Default: the address
+   * bar is replaced with `returnTo` (`history.replaceState`, no reload), so the user is back where
+   * `login()` was called. With a router, navigate through it instead (a router does not see
+   * `replaceState`); `false` leaves the address bar on the redirect URI (its `code` and `state` are
+   * removed either way).
+   */
+  onLoginComplete?: ((result: RedirectResult) => void) | false;
   /** The part of the app that may call {@link useOAuth}. */
   children?: ReactNode;
 }
@@ -135,24 +151,32 @@ function bind(client: OAuthClient): Bound {
 }
 
 /** `init()` once per client, however many providers, StrictMode re-runs or suspending renders ask. */
-const started = new WeakMap<OAuthClient, Promise<void>>();
+const started = new WeakMap<OAuthClient, Promise<RedirectResult | undefined>>();
 const settled = new WeakSet<OAuthClient>();
-function start(client: OAuthClient): Promise<void> {
+function start(client: OAuthClient): Promise<RedirectResult | undefined> {
   let p = started.get(client);
   if (!p) {
     // The core shares one exchange per callback URL, so a second init() never spends the code twice;
     // this only spares the extra calls. init() rejects only for a broken client: report it, loudly.
-    p = new Promise<unknown>((resolve) => resolve(client.init()))
-      .catch(rethrowLater)
-      .then(() => void settled.add(client));
+    p = new Promise<RedirectResult | undefined>((resolve) => resolve(client.init()))
+      .catch((err: unknown) => void rethrowLater(err))
+      .then((result) => {
+        settled.add(client);
+        return result;
+      });
     started.set(client, p);
   }
   return p;
 }
 
+/** Clients whose completed login was handed to `onLoginComplete`: once, whatever StrictMode re-runs. */
+const returned = new WeakSet<OAuthClient>();
+const backToReturnTo = ({ returnTo }: RedirectResult): void => history.replaceState(history.state, '', returnTo);
+
 /**
  * Makes `client` available to {@link useOAuth} below it and starts it (`client.init()`, once): the
- * session is restored from storage and, on the redirect URI, the login is completed. Safe under
+ * session is restored from storage and, on the redirect URI, the login is completed and the address bar
+ * returns to the `returnTo` of `login()` (see {@link OAuthProviderProps.onLoginComplete}). Safe under
  * `<StrictMode>`: effects that run twice never exchange a code twice.
  *
  * @example
@@ -178,8 +202,27 @@ function start(client: OAuthClient): Promise<void> {
  * );
  * ```
  */
-export function OAuthProvider({ client, suspense = false, throwErrors = false, children }: OAuthProviderProps): ReactElement {
-  useEffect(() => void start(client), [client]);
+export function OAuthProvider({ client, suspense = false, throwErrors = false, onLoginComplete, children }: OAuthProviderProps): ReactElement {
+  const onComplete = useRef(onLoginComplete);
+  // Declared before the effect below, so it runs first: the latest handler is the one called.
+  useEffect(() => {
+    onComplete.current = onLoginComplete;
+  });
+  useEffect(() => {
+    let mounted = true;
+    start(client)
+      .then((result) => {
+        // StrictMode unmounts and mounts again before init() settles: the mounted provider acts, once.
+        if (!result || !mounted || returned.has(client)) return;
+        returned.add(client);
+        const handler = onComplete.current ?? backToReturnTo;
+        if (handler !== false) handler(result);
+      })
+      .catch(rethrowLater);
+    return () => {
+      mounted = false;
+    };
+  }, [client]);
   const value = useMemo<Ctx>(() => ({ client, suspense, throwErrors }), [client, suspense, throwErrors]);
   return createElement(OAuthContext.Provider, { value }, children);
 }

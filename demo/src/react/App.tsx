@@ -30,7 +30,8 @@ function useAction(): [busy: string | undefined, error: Shown | undefined, run: 
 export function App() {
   const auth = useOAuth();
   const [busy, actionError, run, dismiss] = useAction();
-  const login = () => run('login', () => auth.login({ returnTo: PAGE }));
+  // No returnTo: login() comes back to this address (query and hash included); the provider puts it back.
+  const login = () => run('login', () => auth.login());
 
   useEffect(() => {
     document.title = auth.isAuthenticated ? `${displayName(auth.user)} · React · browser-oauth demo` : 'React · browser-oauth demo';

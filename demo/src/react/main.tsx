@@ -1,5 +1,6 @@
 // The React page: React 19 in <StrictMode>, with browser-oauth/react. The provider starts the
-// client (restores the session, completes the callback when the URL holds one); `suspense` shows
+// client (restores the session, completes the callback when the URL holds one, then puts the address
+// login() was called from back in the address bar); `suspense` shows
 // the fallback until that is done, and `throwErrors` sends a failed sign-in to the error boundary.
 
 import { StrictMode, Suspense, useEffect } from 'react';
@@ -7,12 +8,12 @@ import { createRoot } from 'react-dom/client';
 import { OAuthError } from 'browser-oauth';
 import { OAuthProvider } from 'browser-oauth/react';
 import { App } from './App';
-import { PAGE, auth } from './auth';
+import { auth } from './auth';
 import { AuthErrorBoundary, ErrorCard, Layout, LoadingCard } from './ui';
 
 const retry = (): void => {
   // Not useOAuth(): inside the boundary's fallback the hook would rethrow the same error.
-  auth.login({ returnTo: PAGE }).catch((err: unknown) => console.error(err));
+  auth.login().catch((err: unknown) => console.error(err));
 };
 
 /**
