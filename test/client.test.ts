@@ -73,6 +73,33 @@ describe('login and callback', () => {
     await expect(client.login({ params: { code_challenge_method: 'plain' } })).rejects.toThrow(TypeError);
   });
 
+  it('sends authorizationParams on every login; a login\'s own params are added and win (issue 12: Auth0\'s audience)', async () => {
+    const fake = fakeEffects({ [`${ISSUER}/.well-known/openid-configuration`]: () => json(metadata) });
+    const client = createClientWith(resolveConfig({ ...options, authorizationParams: { audience: 'https://api.example/', ui_locales: 'en' } }), fake.effects);
+    await client.init();
+    await client.login();
+    await client.login({ params: { ui_locales: 'de', acr_values: 'mfa' } });
+    const [bare, own] = fake.navigations.map((href) => new URL(href).searchParams);
+    expect(bare!.get('audience')).toBe('https://api.example/');
+    expect(bare!.get('ui_locales')).toBe('en');
+    expect(own!.get('audience')).toBe('https://api.example/');
+    expect(own!.get('ui_locales')).toBe('de');
+    expect(own!.get('acr_values')).toBe('mfa');
+    expect(own!.get('code_challenge_method')).toBe('S256');
+  });
+
+  it('refuses authorizationParams that would override protocol parameters, or are not strings, at creation', () => {
+    for (const name of ['state', 'nonce', 'code_challenge', 'redirect_uri', 'scope', 'client_id', 'response_type', 'prompt']) {
+      expect(() => resolveConfig({ ...options, authorizationParams: { [name]: 'x' } }), name).toThrow(TypeError);
+    }
+    expect(() => resolveConfig({ ...options, authorizationParams: { audience: 42 } as never })).toThrow(TypeError);
+    expect(() => resolveConfig({ ...options, authorizationParams: 'audience=x' as never })).toThrow(TypeError);
+    // `resource` is the SDK's own only when it names resource indicators.
+    expect(resolveConfig({ ...options, authorizationParams: { resource: 'https://api.example/' } }).authorizationParams).toEqual({ resource: 'https://api.example/' });
+    const indicators = { ...options, resources: [{ url: 'https://api.example/v1/', resource: 'urn:api' }] };
+    expect(() => resolveConfig({ ...indicators, authorizationParams: { resource: 'urn:other' } })).toThrow(TypeError);
+  });
+
   it('exchanges a code once even when handleRedirect runs twice (StrictMode)', async () => {
     const { client, fake } = setup();
     await client.init();

@@ -1,4 +1,5 @@
 import * as o from 'oauth4webapi';
+import { checkExtraParams, extraAuthorizationParams } from './authorization-params.js';
 import { discover } from './discovery.js';
 import { DPoPNonces, generateDPoPKey, retryOnNonce, usesDPoP } from './dpop.js';
 import { OAuthError, redact, toOAuthError } from './errors.js';
@@ -47,6 +48,8 @@ export interface ClientConfig {
   readonly clockSkew: number;
   readonly idTokenSigningAlg?: string;
   readonly dpop?: boolean;
+  /** Extra parameters of every authorization request (checked: none of the SDK's own). */
+  readonly authorizationParams: Readonly<Record<string, string>>;
   /** Name of the IndexedDB database, the Web Lock and the BroadcastChannel of this (issuer, client). */
   readonly name: string;
 }
@@ -70,10 +73,6 @@ export interface Effects {
   warn(message: string, error?: OAuthError): void;
 }
 
-const RESERVED_PARAMS = new Set([
-  'client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce',
-  'code_challenge', 'code_challenge_method', 'prompt', 'login_hint', 'request', 'request_uri',
-]);
 /** Pending logins older than this are abandoned (the AS's own interaction expires sooner). */
 const PENDING_MAX_AGE_MS = 60 * 60 * 1000;
 /** Tries of a refresh that failed transiently (network, 5xx, timeout), with these pauses between them. */
@@ -105,13 +104,15 @@ export function resolveConfig(options: OAuthClientOptions): ClientConfig {
   if (options.storage !== undefined && options.storage !== 'indexeddb' && options.storage !== 'memory') {
     throw new TypeError('browser-oauth: "storage" must be "indexeddb" or "memory"');
   }
+  const resources = parseResources(options.resources, loopback);
   const config: ClientConfig = {
     // The issuer is compared byte for byte with the metadata's, so keep it exactly as given.
     issuer: new URL(options.issuer),
     clientId: options.clientId,
     redirectUri: configUrl(options.redirectUri, 'redirectUri', loopback),
     scope,
-    resources: parseResources(options.resources, loopback),
+    resources,
+    authorizationParams: checkExtraParams(options.authorizationParams, 'authorizationParams', resources[0]?.resource !== undefined),
     storage: options.storage ?? 'indexeddb',
     allowInsecureLoopback: loopback,
     timeout: positive(options.timeout, 10_000, 'timeout'),
@@ -620,11 +621,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
 
     async login(options: LoginOptions = {}) {
       alive();
-      for (const name of Object.keys(options.params ?? {})) {
-        if (RESERVED_PARAMS.has(name) || (name === 'resource' && mainResource !== undefined)) {
-          throw new TypeError(`browser-oauth: login params cannot set "${name}"`);
-        }
-      }
+      const extra = extraAuthorizationParams(config.authorizationParams, options.params, mainResource !== undefined);
       dispatch({ type: 'LOGIN_STARTED' });
       try {
         const as = await metadata();
@@ -652,7 +649,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
           ...(keyPair && { keyPair }),
           as,
         };
-        for (const [name, value] of Object.entries(options.params ?? {})) url.searchParams.set(name, value);
+        for (const [name, value] of Object.entries(extra)) url.searchParams.set(name, value);
         if (keyPair) url.searchParams.set('dpop_jkt', await o.DPoP(oauthClient(as), keyPair).calculateThumbprint());
         url.searchParams.set('client_id', config.clientId);
         url.searchParams.set('redirect_uri', config.redirectUri.href);

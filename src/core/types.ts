@@ -45,6 +45,27 @@ export interface OAuthClientOptions {
   /** Where the AS sends the browser after RP-initiated logout; must be registered at the AS. */
   postLogoutRedirectUri?: string;
   /**
+   * Extra parameters of every authorization request, whichever call starts it (`login()` from anywhere,
+   * the React hook's `login` included): e.g. Auth0's `audience`, `ui_locales`, an `acr_values` policy.
+   * A login's own {@link LoginOptions.params} are added and win for a name both set. Values are strings.
+   * Parameters the SDK sets itself (`client_id`, `redirect_uri`, `response_type`, `response_mode`, `scope`,
+   * `state`, `nonce`, `code_challenge*`, `prompt`, `login_hint`, `request*`, and `resource` when
+   * `resources` name indicators) are a `TypeError` at creation: use the options for them.
+   *
+   * @example
+   * ```ts
+   * const auth = createOAuthClient({
+   *   issuer: 'https://my-tenant.eu.auth0.com/',
+   *   clientId: 'my-spa',
+   *   redirectUri: `${location.origin}/callback`,
+   *   scope: 'openid profile offline_access',
+   *   resources: ['https://api.example.com/'],
+   *   authorizationParams: { audience: 'https://api.example.com/' }, // on every login
+   * });
+   * ```
+   */
+  authorizationParams?: Readonly<Record<string, string>>;
+  /**
    * Where tokens live. `'indexeddb'` (default): shared by the tabs, kept across reloads; when IndexedDB is
    * unavailable the session falls back to memory (one console warning) and `login()` rejects with
    * `storage_unavailable`, since a redirect cannot survive without it. `'memory'`: tokens never reach
@@ -284,7 +305,7 @@ export type AuthState =
  *   returnTo: '/inbox?folder=2',
  *   prompt: 'login',
  *   loginHint: 'alice@example.com',
- *   params: { ui_locales: 'de' }, // e.g. `audience` at Auth0
+ *   params: { ui_locales: 'de' }, // this login only; `authorizationParams` are for every login
  * };
  * await auth.login(options);
  * ```
@@ -302,9 +323,11 @@ export interface LoginOptions {
   /** Overrides the configured scope for this login. */
   scope?: string;
   /**
-   * Extra authorization request parameters. Protocol ones the SDK sets (`client_id`, `redirect_uri`,
-   * `response_type`, `scope`, `state`, `nonce`, `code_challenge*`, `prompt`, `login_hint`, `request*`,
-   * `response_mode`) make `login()` reject with a `TypeError`.
+   * Extra authorization request parameters of this login, added to the client-wide
+   * {@link OAuthClientOptions.authorizationParams} (this login's value wins for a name both set).
+   * Protocol ones the SDK sets (`client_id`, `redirect_uri`, `response_type`, `scope`, `state`, `nonce`,
+   * `code_challenge*`, `prompt`, `login_hint`, `request*`, `response_mode`) make `login()` reject with a
+   * `TypeError`.
    */
   params?: Readonly<Record<string, string>>;
 }
