@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { AS, asStats, CLIENT_ID, resetCounters, signIn, status, storedEntries } from './helpers';
+import { AS, asStats, CLIENT_ID, DB_NAME, resetCounters, signIn, status, storedEntries } from './helpers';
 import { authKeys, clientOptions, expectErrorCode, forceRefresh, queueFaults, submitAndReturn, toLoginForm } from './hostile-helpers';
 
 /**
@@ -238,4 +238,74 @@ test('a token endpoint on plain http outside loopback is insecure_url', async ({
   await page.waitForURL(`${AS}/**`);
   await submitAndReturn(page);
   await expectErrorCode(page, 'insecure_url');
+});
+
+/**
+ * Issue 12 — an empty granted scope destroyed the session on reload. With the README Quick start's scope
+ * (`openid profile email offline_access`, no API scope) and a resource indicator, the demo AS answers the
+ * code exchange with `"scope": ""` (RFC 6749 §5.1: the granted scope, which may be empty). The SDK stored it,
+ * its own decoder refused an empty string, and every reload ended `signedOut` with `storage_corrupt`.
+ *
+ * Fixed in src/core/session.ts, `decodeSession`:
+ *   -    !isOptionalString(value.scope) ||
+ *   +    !(value.scope === undefined || typeof value.scope === 'string') ||
+ * (test/session-roundtrip.test.ts holds every other field the AS controls to the same rule.)
+ */
+test('an AS that grants an empty scope: the session survives a reload and a forced refresh', async ({ page }) => {
+  await page.goto('/');
+  await expect(status(page)).toHaveText('signedOut');
+  await page.evaluate(() => void window.__auth.login({ scope: 'openid profile email offline_access', returnTo: '/' }));
+  await page.waitForURL(`${AS}/**`);
+  await submitAndReturn(page);
+  await page.waitForURL((url) => url.pathname === '/');
+  await expect(status(page)).toHaveText('signedIn');
+  // The AS really granted an empty scope (else this test would prove nothing).
+  expect((await storedEntries(page)).session).toMatchObject({ scope: '' });
+
+  await page.reload();
+  await expect(status(page)).toHaveText('signedIn');
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  expect(await forceRefresh(page)).toBe('ok');
+  await expect(status(page)).toHaveText('signedIn');
+  await page.reload();
+  await expect(status(page)).toHaveText('signedIn');
+  const stats = await asStats();
+  expect(stats.token).toEqual({ authorization_code: 1, refresh_token: 1 });
+  expect(stats.tokenErrors).toEqual({});
+});
+
+/**
+ * Issue 12 — `getAccessToken({ forceRefresh: true })` that found the stored session unreadable rejected with
+ * `storage_corrupt` while the page kept showing `signedIn` (the renewal's failure kept this tab's copy, as
+ * for a transient error), and the junk stayed in storage.
+ *
+ * Fixed in src/core/client.ts: `storage_corrupt` joins ENDS_SESSION, and the renewal reads the record with
+ * `readSession` (src/core/session.ts), which deletes an unreadable record and tells the other tabs.
+ */
+test('a renewal that finds the stored session corrupt signs out every tab and removes it', async ({ page, context }) => {
+  await signIn(page);
+  const other = await context.newPage();
+  await other.goto('/');
+  await expect(status(other)).toHaveText('signedIn');
+  await page.evaluate(async (name) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open(name);
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const tx = db.transaction('kv', 'readwrite');
+    tx.objectStore('kv').put({ v: 1, junk: true }, 'session');
+    await new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  }, DB_NAME);
+  await resetCounters();
+  expect(await forceRefresh(page)).toBe('storage_corrupt');
+  await expect(status(page)).toHaveText('signedOut');
+  await expectErrorCode(page, 'storage_corrupt');
+  await expect(status(other)).toHaveText('signedOut');
+  expect(await authKeys(page)).toEqual([]);
+  expect((await asStats()).token).toEqual({ authorization_code: 0, refresh_token: 0 });
 });
