@@ -12,6 +12,7 @@ import {
   NONCES_KEY,
   PENDING_PREFIX,
   readSession,
+  identityClaims,
   sameAuthentication,
   SESSION_KEY,
   type PendingAuthorization,
@@ -130,7 +131,8 @@ export function resolveConfig(options: OAuthClientOptions): ClientConfig {
 
 const hasOpenId = (scope: string): boolean => scope.split(' ').includes('openid');
 const view = (session: StoredSession | null): SessionView | null =>
-  session && { user: session.claims ?? {}, expiresAt: session.expiresAt, tokenType: session.tokenType };
+  // Sessions stored before protocol claims were dropped still carry them: filter on the way out too.
+  session && { user: identityClaims(session.claims ?? {}), expiresAt: session.expiresAt, tokenType: session.tokenType };
 
 /** The callback's checks are oauth4webapi's; this only names which one failed. */
 function callbackError(err: unknown): OAuthError {
@@ -338,7 +340,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     const lifetime = lifetimeMs(result.expires_in);
     const refreshToken = result.refresh_token ?? previous?.refreshToken;
     const idToken = result.id_token ?? previous?.idToken;
-    const user = claims ? { ...claims } : previous?.claims;
+    const user = claims ? identityClaims(claims) : previous?.claims;
     return {
       v: 1,
       issuer: config.issuer.href,
@@ -714,6 +716,11 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       const prefix = matchResource(target, config.resources);
       // Anything that is not a configured resource goes out untouched: no token, no header.
       if (!prefix) return effects.fetch(input, init);
+      // Under a prefix for the URL parser, elsewhere for a server that decodes `%2f` or drops `;…`: refuse
+      // loudly rather than send it bare, which would hide the app's bug (SECURITY.md 18).
+      if (prefix === 'ambiguous') {
+        throw new OAuthError('unsafe_resource_path', 'Path leaves its resource once decoded');
+      }
       // SECURITY.md 21: with indicators, this prefix's own token and no other.
       const resource = prefix.resource === mainResource ? undefined : prefix.resource;
       const request = new Request(input, init);
