@@ -491,20 +491,32 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     return run;
   }
 
-  async function accessToken(forceRefresh: boolean, rejected?: string, resource?: string): Promise<string> {
+  /** An access token with the DPoP key it is bound to (none: Bearer) and the AS that issued both. */
+  interface BoundToken {
+    readonly token: string;
+    readonly keyPair: CryptoKeyPair | undefined;
+    readonly as: o.AuthorizationServer;
+  }
+
+  /**
+   * A usable token of `resource` and the key it is bound to, both from one session record: the key is
+   * never looked up again later, when another tab's news or a logout may have replaced the session
+   * (issue 14, defect 5: the token would go out as Bearer without its proof).
+   */
+  async function accessToken(forceRefresh: boolean, rejected?: string, resource?: string): Promise<BoundToken> {
     alive();
     await ensureLoaded();
     const current = session;
     if (!current) throw new OAuthError('login_required', 'Not signed in');
     const cached = tokenOf(current, resource);
-    if (cached && !forceRefresh && rejected === undefined && !isDue(cached)) return cached.accessToken;
+    if (cached && !forceRefresh && rejected === undefined && !isDue(cached)) return { token: cached.accessToken, keyPair: current.keyPair, as: current.as };
     const target = rejected ?? (forceRefresh && cached ? cached.accessToken : null);
     let next = await renew(target, resource);
     // Joined a renewal that was started for another reason and kept the token we must replace.
     if (target !== null && tokenOf(next, resource)?.accessToken === target) next = await renew(target, resource);
     const token = tokenOf(next, resource);
     if (!token) throw new OAuthError('login_required', 'Not signed in');
-    return token.accessToken;
+    return { token: token.accessToken, keyPair: next.keyPair, as: next.as };
   }
 
   async function completeRedirect(url: URL): Promise<RedirectResult> {
@@ -707,7 +719,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       if (resource !== undefined && !config.resources.some((r) => r.resource === resource)) {
         throw new TypeError('browser-oauth: getAccessToken: "resource" is not a configured resource indicator');
       }
-      return accessToken(options.forceRefresh === true, undefined, resource === mainResource ? undefined : resource);
+      return (await accessToken(options.forceRefresh === true, undefined, resource === mainResource ? undefined : resource)).token;
     },
 
     async fetch(input, init) {
@@ -739,10 +751,9 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         signal: request.signal,
         ...(target.protocol === 'http:' && { [o.allowInsecureRequests]: true }),
       };
-      const send = async (token: string): Promise<Response> => {
-        // The key that goes with this token: both are replaced together in one session record.
-        const keyPair = session && tokenOf(session, resource)?.accessToken === token ? session.keyPair : undefined;
-        const dpop = keyPair && session && { DPoP: nonces.handle(oauthClient(session.as), keyPair) };
+      const send = async ({ token, keyPair, as }: BoundToken): Promise<Response> => {
+        // A bound token goes with its own key's proof or not at all: never as Bearer (RFC 9449 §7).
+        const dpop = keyPair && { DPoP: nonces.handle(oauthClient(as), keyPair) };
         try {
           // `addProof` signs afresh on each call, so the nonce retry carries a new proof (`ath` included).
           const response = await retryOnNonce(() =>
@@ -763,13 +774,13 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
           throw toOAuthError(err, 'network');
         }
       };
-      const token = await accessToken(false, undefined, resource);
+      const bound = await accessToken(false, undefined, resource);
       try {
-        return await send(token);
+        return await send(bound);
       } catch (err) {
         if (!(err instanceof OAuthError) || err.code !== 'invalid_token') throw err;
         // SECURITY.md 20: one refresh and one retry, then the error.
-        return send(await accessToken(false, token, resource));
+        return send(await accessToken(false, bound.token, resource));
       }
     },
 
