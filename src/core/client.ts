@@ -220,7 +220,11 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
   function channel(): Tabs {
     if (!tabs) {
       tabs = effects.tabs(config, durable);
-      cleanups.push(tabs.listen((message) => (message.type === 'dpop-nonce' ? nonces.set(message.origin, message.nonce) : void reload())));
+      cleanups.push(
+        tabs.listen((message) =>
+          message.type === 'dpop-nonce' ? nonces.set(message.origin, message.nonce) : void (message.type === 'logged-out' ? loggedOutElsewhere() : reload()),
+        ),
+      );
       tabs.onLeader(() => scheduleRenewal());
     }
     return tabs;
@@ -266,6 +270,33 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       if (values) return values;
     }
     return (await store()).getMany(keys);
+  }
+
+  /**
+   * Another tab logged out. A shared store was wiped there: re-read it. A store of this tab's own
+   * (`storage: 'memory'`, or memory after IndexedDB failed) still holds this tab's session: drop it and
+   * revoke its refresh token, as the logging-out tab did with its own (issue 14, defect 2; SECURITY.md 25).
+   */
+  async function loggedOutElsewhere(): Promise<void> {
+    const kv = await store();
+    if (kv.kind !== 'memory') return reload();
+    const current = session;
+    session = null;
+    scheduleRenewal();
+    await kv.clear().catch(() => undefined);
+    dispatch({ type: 'SIGNED_OUT' });
+    await revoke(current);
+  }
+
+  /** Revokes the session's refresh token, best effort: a wipe already happened and stands. */
+  async function revoke(current: StoredSession | null): Promise<void> {
+    if (!current?.refreshToken || !current.as.revocation_endpoint) return;
+    try {
+      const response = await o.revocationRequest(current.as, oauthClient(current.as), o.None(), current.refreshToken, asRequest(current.as.revocation_endpoint));
+      await o.processRevocationResponse(response);
+    } catch (err) {
+      effects.warn('Revoking the refresh token failed', toOAuthError(err));
+    }
   }
 
   /** Reads the stored session into this tab (start, wake-up, or news from another tab). */
@@ -786,7 +817,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
 
     async logout(options: LogoutOptions = {}) {
       alive();
-      const { revoke = true, endSession = false } = options;
+      const { revoke: revokeToken = true, endSession = false } = options;
       await ensureLoaded().catch(() => undefined);
       const kv = await store();
       let current = session;
@@ -807,17 +838,10 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       } catch (err) {
         wipeError = toOAuthError(err, 'storage_unavailable');
       }
-      channel().post({ type: 'session-changed' });
+      channel().post({ type: 'logged-out' });
       dispatch({ type: 'SIGNED_OUT' });
-      if (current?.refreshToken && revoke && current.as.revocation_endpoint) {
-        try {
-          const response = await o.revocationRequest(current.as, oauthClient(current.as), o.None(), current.refreshToken, asRequest(current.as.revocation_endpoint));
-          await o.processRevocationResponse(response);
-        } catch (err) {
-          // Best effort: the local wipe already happened and must not be undone by a failed revocation.
-          effects.warn('Revoking the refresh token failed', toOAuthError(err));
-        }
-      }
+      // Best effort: the local wipe already happened and must not be undone by a failed revocation.
+      if (revokeToken) await revoke(current);
       if (wipeError) throw wipeError;
       const endpoint = current?.as.end_session_endpoint;
       if (endSession && endpoint) {
