@@ -1,5 +1,5 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { clientOptions } from './hostile-helpers';
+import { clientOptions, faultStats } from './hostile-helpers';
 import { API, apiRequests, asStats, pageFetch, resetCounters, signIn, signInOn, status, storedSession, tokenFaults } from './helpers';
 
 /**
@@ -146,4 +146,25 @@ test("storage: 'memory' — a logout in one tab signs every tab out, and each re
   await expect.poll(async () => (await asStats()).revocation).toBe(2);
   await expect(b.getByTestId('sign-in')).toBeVisible();
   expect(await apiRequests()).toEqual([]);
+});
+
+/** Issue 14, defect 6: the logout revoked only the refresh token it knew; the one a refresh in flight received stayed live. */
+test('a logout during another tab\u2019s refresh: the refresh token that refresh receives is revoked too', async ({ context }) => {
+  const [a, b] = await openSignedInTabs(context, 2);
+  await resetCounters();
+  // The AS rotates at once and answers 2 s later: the logout happens while the new token is on its way.
+  await tokenFaults({ kind: 'slowAnswer', ms: 2_000 });
+  const refresh = b!.evaluate(() =>
+    window.__auth.getAccessToken({ forceRefresh: true }).then(
+      () => 'refreshed',
+      (err: unknown) => (err as { code?: string }).code ?? String(err),
+    ),
+  );
+  // The grant has reached the AS (the fault was served), then tab A logs out.
+  await expect.poll(async () => (await faultStats()).served.token).toBe(1);
+  await a!.evaluate(() => window.__auth.logout());
+  expect(await refresh).toBe('login_required');
+  // Two revocations: A's of the token B was spending, and B's of the one its grant returned.
+  await expect.poll(async () => (await asStats()).revocation).toBe(2);
+  await expect(status(b!)).toHaveText('signedOut');
 });

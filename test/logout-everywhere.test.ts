@@ -32,12 +32,13 @@ function bus() {
   };
 }
 
-function tab(options: Partial<OAuthClientOptions>, tabs: () => Tabs, revoked: string[]) {
+function tab(options: Partial<OAuthClientOptions>, tabs: () => Tabs, revoked: string[], gate?: (r: Recorded) => Promise<void>) {
   let issued = 0;
   const name = Math.random().toString(36).slice(2, 6);
   const fake = fakeEffects({
     [`${ISSUER}/.well-known/openid-configuration`]: () => json(metadata),
-    [metadata.token_endpoint]: () => {
+    [metadata.token_endpoint]: async (r: Recorded) => {
+      await gate?.(r);
       issued++;
       return json({ access_token: `at-${name}-${issued}`, token_type: 'Bearer', expires_in: 600, refresh_token: `rt-${name}-${issued}` });
     },
@@ -99,5 +100,34 @@ describe('logout in one tab signs out every tab (issue 14, defect 2)', () => {
     await settle();
     expect(b.client.state.status).toBe('signedOut');
     expect(revoked).toEqual([a.refreshToken()]);
+  });
+
+  it('a refresh that finishes after another tab logged out revokes the refresh token it just received (defect 6)', async () => {
+    const revoked: string[] = [];
+    const channel = bus();
+    let release: () => void = () => undefined;
+    let holding = false;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const a = tab({}, channel, revoked);
+    // Tab B's refresh grants wait until the test lets them answer.
+    const b = tab({}, channel, revoked, async (r) => {
+      if (r.body?.get('grant_type') !== 'refresh_token') return;
+      holding = true;
+      await held;
+    });
+    b.fake.effects.openStore = a.fake.effects.openStore;
+    await a.signIn();
+    await b.client.init();
+    const spent = a.refreshToken();
+
+    const refresh = b.client.getAccessToken({ forceRefresh: true }).catch((err: unknown) => err);
+    await expect.poll(() => holding).toBe(true);
+    await a.client.logout(); // revokes the refresh token it knows: the one B is spending
+    release();
+    expect(await refresh).toMatchObject({ code: 'login_required' });
+    // B's grant rotated it into a new one the logout never knew of: B revoked that one itself.
+    expect(revoked).toEqual([spent, b.refreshToken()]);
+    expect(b.refreshToken()).not.toBe(spent);
+    expect(b.client.state.status).toBe('signedOut');
   });
 });

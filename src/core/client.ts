@@ -448,7 +448,13 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
             effects.warn('The refreshed session could not be stored; it lives in this tab only', toOAuthError(err, 'storage_unavailable'));
             return true;
           });
-        if (!wrote) throw new OAuthError('login_required', 'The session ended while it was being refreshed');
+        if (!wrote) {
+          // A logout (or a new login) in another tab won the race: it revoked what it had, not the refresh
+          // token this grant just received. Revoke that too, or it stays live where the AS does not revoke
+          // the whole family (issue 14, defect 6).
+          if (next.refreshToken !== spent) await revoke(next);
+          throw new OAuthError('login_required', 'The session ended while it was being refreshed');
+        }
         return next;
       } catch (err) {
         const error = toOAuthError(err);
