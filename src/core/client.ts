@@ -153,6 +153,11 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
   const listeners = new Set<(state: AuthState) => void>();
   /** This tab's copy of the stored session: the hot path (every `fetch`) never touches IndexedDB. */
   let session: StoredSession | null = null;
+  /**
+   * A session storage refused after the AS had rotated its refresh token (issue 14, defect 1): newer than
+   * any stored record, so none may replace it here, until a later write stores it (or the session ends).
+   */
+  let unstored: StoredSession | null = null;
   let storePromise: Promise<KeyValueStore> | undefined;
   let tabs: Tabs | undefined;
   let loaded: Promise<void> | undefined;
@@ -279,7 +284,13 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
    */
   async function loggedOutElsewhere(): Promise<void> {
     const kv = await store();
-    if (kv.kind !== 'memory') return reload();
+    if (kv.kind !== 'memory') {
+      // A session only this tab holds was not the logging-out tab's to revoke.
+      const held = unstored;
+      unstored = null;
+      await reload();
+      return revoke(held);
+    }
     const current = session;
     session = null;
     scheduleRenewal();
@@ -299,12 +310,19 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     }
   }
 
+  /** The session to use: `stored`, unless this tab holds a newer one that storage refused. */
+  function newest(stored: StoredSession | undefined | null): StoredSession | null {
+    // A record written after it (another tab's new login) wins; one written before holds a spent token.
+    if (unstored && stored && stored.issuedAt > unstored.issuedAt) unstored = null;
+    return unstored ?? stored ?? null;
+  }
+
   /** Reads the stored session into this tab (start, wake-up, or news from another tab). */
   async function reload(): Promise<void> {
     if (destroyed) return;
     try {
       const [stored, storedNonces] = await readStored();
-      session = decodeSession(stored, config.issuer.href, config.clientId) ?? null;
+      session = newest(decodeSession(stored, config.issuer.href, config.clientId));
       if (session?.keyPair) {
         // With `storage: 'memory'` the nonces still live in IndexedDB (they are public), read only for a DPoP session.
         const saved = config.storage === 'memory' ? await (await durable()).get(NONCES_KEY) : storedNonces;
@@ -316,7 +334,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       const error = toOAuthError(err, 'storage_unavailable');
       if (error.code === 'storage_corrupt') {
         // Foreign or damaged data is not a session; remove it so it cannot be half-used later.
-        session = null;
+        session = unstored;
         await storePromise?.then((s) => s.delete([SESSION_KEY])).catch(() => undefined);
       }
       if (!session) {
@@ -441,11 +459,26 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         // Rotation (SECURITY.md 14): the new record replaces the old in one write, and only if the
         // session was not wiped (logout) or replaced (a new login) meanwhile.
         const spent = current.refreshToken;
+        const holdsSpent = (stored: unknown) => (stored as StoredSession | undefined)?.refreshToken === spent;
         const wrote = await kv
-          .replaceIf(SESSION_KEY, (stored) => (stored as StoredSession | undefined)?.refreshToken === spent, next)
-          .catch((err: unknown) => {
-            // The AS has already rotated: losing `next` now would lose the session. Keep it in this tab.
-            effects.warn('The refreshed session could not be stored; it lives in this tab only', toOAuthError(err, 'storage_unavailable'));
+          // The stored record is this grant's, or gone because this tab's last write failed (see below).
+          .replaceIf(SESSION_KEY, (stored) => holdsSpent(stored) || (stored === undefined && current === unstored), next)
+          .then((ok) => {
+            if (ok) unstored = null;
+            return ok;
+          })
+          .catch(async (err: unknown) => {
+            // The AS has already rotated: losing `next` would lose the session, so this tab keeps it. The
+            // stored record holds a spent token that no tab may present again (reuse detection would end the
+            // grant everywhere): remove it; other tabs then read no session (issue 14, defect 1).
+            unstored = next;
+            const removed = await kv.replaceIf(SESSION_KEY, holdsSpent, undefined).catch(() => false);
+            effects.warn(
+              removed
+                ? 'The refreshed session could not be stored; it lives in this tab only, other tabs sign out'
+                : 'The refreshed session could not be stored, nor the stale one removed; it lives in this tab only',
+              toOAuthError(err, 'storage_unavailable'),
+            );
             return true;
           });
         if (!wrote) {
@@ -480,7 +513,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         const next = await channel().withLock(async () => {
           const kv = await store();
           // Another tab may have refreshed (or logged out) while this one waited for the lock.
-          const current = await readSession(kv, config.issuer.href, config.clientId, () => channel().post({ type: 'session-changed' }));
+          const current = newest(await readSession(kv, config.issuer.href, config.clientId, () => channel().post({ type: 'session-changed' })));
           if (!current) throw new OAuthError('login_required', 'Not signed in');
           const token = tokenOf(current, resource);
           if (token && !isDue(token) && token.accessToken !== rejected) return current;
@@ -512,7 +545,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       } catch (err) {
         const error = toOAuthError(err);
         if (ENDS_SESSION.has(error.code)) {
-          session = null;
+          session = unstored = null;
           failedRenewals = 0;
         } else if (resource === undefined) {
           failedRenewals++;
@@ -604,6 +637,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       const next = sessionFrom(as, result, effects.now(), pending.scope, keyPair);
       await (await store()).set(SESSION_KEY, next);
       session = next;
+      unstored = null;
       loaded ??= Promise.resolve();
       failedRenewals = 0;
       channel().post({ type: 'session-changed' });
@@ -828,11 +862,11 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       const kv = await store();
       let current = session;
       try {
-        current = decodeSession(await kv.get(SESSION_KEY), config.issuer.href, config.clientId) ?? current;
+        current = newest(decodeSession(await kv.get(SESSION_KEY), config.issuer.href, config.clientId)) ?? current;
       } catch {
         // Unreadable storage is wiped below all the same.
       }
-      session = null;
+      session = unstored = null;
       failedRenewals = 0;
       scheduleRenewal();
       let wipeError: OAuthError | undefined;

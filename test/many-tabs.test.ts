@@ -5,9 +5,9 @@ import type { OAuthClientOptions } from '../src/core/types.js';
 import { fakeEffects, ISSUER, json, metadata, type Recorded } from './fakes.js';
 
 /**
- * A logout is the user's, for the whole app (SECURITY.md 25; issue 14, defect 2). With `storage: 'memory'`
- * every tab keeps its own session, so "re-read storage" tells the other tabs nothing: they must drop their
- * own session and revoke their own refresh token. Two clients stand for two tabs; their channel is a bus.
+ * Several tabs, one session, with the effects injected: two clients stand for two tabs, their channel is a
+ * bus and, unless a test says otherwise, they share one store as the tabs of an origin share IndexedDB.
+ * Issue 14: logout everywhere (defects 2 and 6) and a rotated refresh token storage refused (defect 1).
  */
 
 function bus() {
@@ -129,5 +129,52 @@ describe('logout in one tab signs out every tab (issue 14, defect 2)', () => {
     expect(revoked).toEqual([spent, b.refreshToken()]);
     expect(b.refreshToken()).not.toBe(spent);
     expect(b.client.state.status).toBe('signedOut');
+  });
+});
+
+describe('a rotated refresh token that storage refuses (issue 14, defect 1)', () => {
+  it('no tab presents the spent token again; this tab keeps the new one across wake-ups; a later write heals', async () => {
+    const revoked: string[] = [];
+    const channel = bus();
+    const a = tab({}, channel, revoked);
+    const b = tab({}, channel, revoked);
+    b.fake.effects.openStore = a.fake.effects.openStore;
+    // Storage that accepts reads and deletions but refuses writes, as a full disk does.
+    const store = a.fake.store;
+    const { replaceIf, set } = store;
+    let refuse = false;
+    store.replaceIf = (key, expected, value) => (refuse && value !== undefined ? Promise.reject(new Error('QuotaExceededError')) : replaceIf(key, expected, value));
+    store.set = (key, value) => (refuse ? Promise.reject(new Error('QuotaExceededError')) : set(key, value));
+    const presented = () =>
+      [...a.fake.requests, ...b.fake.requests].filter((r) => r.body?.get('grant_type') === 'refresh_token').map((r) => r.body!.get('refresh_token'));
+
+    await a.signIn();
+    await b.client.init();
+    const rt1 = a.refreshToken();
+    refuse = true;
+    await a.client.getAccessToken({ forceRefresh: true }); // rt1 → rt2 at the AS; the write fails
+    const rt2 = a.refreshToken();
+    expect(a.fake.warnings.some((w) => w.includes('could not be stored'))).toBe(true);
+    await settle();
+    // The record with the spent rt1 is gone: tab B has nothing to present and is signed out.
+    expect(await store.get('session')).toBeUndefined();
+    expect(b.client.state.status).toBe('signedOut');
+    await expect(b.client.getAccessToken({ forceRefresh: true })).rejects.toMatchObject({ code: 'login_required' });
+    // Tab A wakes up (visibility, bfcache, online): it keeps its newer session instead of the stored one.
+    for (const wake of a.fake.wake) wake();
+    await settle();
+    expect(a.client.state.status).toBe('signedIn');
+    await a.client.getAccessToken({ forceRefresh: true }); // presents rt2, still unstored
+    const rt3 = a.refreshToken();
+    expect(presented()).toEqual([rt1, rt2]);
+
+    // Storage works again: the next refresh stores the session and tab B follows.
+    refuse = false;
+    await a.client.getAccessToken({ forceRefresh: true });
+    await settle();
+    expect(presented()).toEqual([rt1, rt2, rt3]);
+    expect((await store.get('session')) as { refreshToken: string }).toMatchObject({ refreshToken: a.refreshToken() });
+    expect(b.client.state.status).toBe('signedIn');
+    expect(new Set(presented()).size).toBe(presented().length); // never one refresh token twice
   });
 });
