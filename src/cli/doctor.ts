@@ -61,7 +61,7 @@ function asPlans(metadata: Record<string, unknown>, options: DoctorOptions, idp:
   add('token_endpoint', {
     id: 'cors.token',
     need: { method: 'POST', headers: dpopHeader },
-    actual: { method: 'POST', headers: FORM, body: bogusCodeExchange(options.clientId, options.redirectUri) },
+    actual: { method: 'POST', headers: FORM, body: bogusCodeExchange(options.clientId, options.redirectUri, options.origin) },
     expose: dpop ? ['DPoP-Nonce'] : [],
     severity: 'fail',
   });

@@ -13,14 +13,17 @@ import { fail, pass, warn, type Row } from './report.js';
 /** 43 characters: the shortest valid PKCE verifier (RFC 7636 §4.1), and never a code anyone was issued. */
 const BOGUS = 'browser-oauth-doctor-not-a-real-code-000000';
 
-/** The body of the SDK's code exchange, with a code that cannot exist. */
-export function bogusCodeExchange(clientId: string, redirectUri: string | undefined): string {
+/**
+ * The body of the SDK's code exchange, with a code that cannot exist. Without `--redirect-uri` the origin
+ * stands in: servers refuse a request without one (`invalid_request`) before they look the code up.
+ */
+export function bogusCodeExchange(clientId: string, redirectUri: string | undefined, origin: string): string {
   return new URLSearchParams({
     grant_type: 'authorization_code',
     code: BOGUS,
     code_verifier: BOGUS,
     client_id: clientId,
-    ...(redirectUri !== undefined && { redirect_uri: redirectUri }),
+    redirect_uri: redirectUri ?? `${origin}/`,
   }).toString();
 }
 
@@ -71,7 +74,7 @@ export async function checkRegistration(probe: Probe, metadata: Record<string, u
   const rows: Row[] = [];
   const token = metadata.token_endpoint;
   if (typeof token === 'string') {
-    const answer = await probe({ method: 'POST', url: token, headers: FORM, body: bogusCodeExchange(context.clientId, context.redirectUri) });
+    const answer = await probe({ method: 'POST', url: token, headers: FORM, body: bogusCodeExchange(context.clientId, context.redirectUri, context.origin) });
     rows.push(clientRow(answer, idp, context));
   }
   const authorization = metadata.authorization_endpoint;
