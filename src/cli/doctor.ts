@@ -24,6 +24,8 @@ interface CorsPlan {
   /** A blocked optional feature (revocation, userinfo, keys the SDK does not fetch) warns; the rest fails. */
   readonly severity: 'fail' | 'warn';
   readonly fix: string;
+  /** The fix when a header of {@link expose} is hidden. */
+  readonly exposeFix?: string;
 }
 
 async function runCorsPlan(probe: Probe, origin: string, plan: CorsPlan): Promise<Row[]> {
@@ -43,7 +45,7 @@ async function runCorsPlan(probe: Probe, origin: string, plan: CorsPlan): Promis
     rows.push(
       hidden.length === 0
         ? pass(exposeId, `exposes ${plan.expose.join(', ')}`, plan.url)
-        : fail(exposeId, `does not expose ${hidden.join(', ')} (Access-Control-Expose-Headers)`, plan.id === 'cors.token' ? fixFor('expose-nonce', 'generic', { origin, clientId: '', subject: plan.url }) : `your API: send Access-Control-Expose-Headers: ${plan.expose.join(', ')} on every response, or the SDK cannot see why a call was refused`, plan.url),
+        : fail(exposeId, `does not expose ${hidden.join(', ')} (Access-Control-Expose-Headers)`, plan.exposeFix ?? plan.fix, plan.url),
     );
   }
   return rows;
@@ -64,6 +66,7 @@ function asPlans(metadata: Record<string, unknown>, options: DoctorOptions, idp:
     actual: { method: 'POST', headers: FORM, body: bogusCodeExchange(options.clientId, options.redirectUri, options.origin) },
     expose: dpop ? ['DPoP-Nonce'] : [],
     severity: 'fail',
+    exposeFix: fixFor('expose-nonce', idp, { ...context, subject: endpoint('token_endpoint') }),
   });
   add('revocation_endpoint', {
     id: 'cors.revocation',
@@ -79,14 +82,16 @@ function asPlans(metadata: Record<string, unknown>, options: DoctorOptions, idp:
 
 function resourcePlan(resource: string, origin: string, dpop: boolean): CorsPlan {
   const headers = ['authorization', ...(dpop ? ['dpop'] : [])];
+  const expose = ['WWW-Authenticate', ...(dpop ? ['DPoP-Nonce'] : [])];
   return {
     id: 'cors.resource',
     url: resource,
     need: { method: 'GET', headers },
     actual: { method: 'GET' },
-    expose: ['WWW-Authenticate', ...(dpop ? ['DPoP-Nonce'] : [])],
+    expose,
     severity: 'fail',
     fix: `your API: answer preflights from ${origin} with Access-Control-Allow-Origin: ${origin} and Access-Control-Allow-Headers: ${headers.join(', ')}, and send Access-Control-Allow-Origin on every response (401s too)`,
+    exposeFix: `your API: send Access-Control-Expose-Headers: ${expose.join(', ')} on every response, or the SDK cannot see why a call was refused (docs/recipes.md, step 7)`,
   };
 }
 
