@@ -26,6 +26,28 @@ export const isResponse = (result: ProbeResult): result is ProbeResponse => !('e
 /** Enough for any metadata document or error body; a larger answer is cut (the doctor reads JSON objects). */
 const MAX_BODY = 1024 * 1024;
 
+/** The body up to {@link MAX_BODY} bytes; the rest is never read (a hostile server cannot fill memory). */
+async function readCapped(response: Response): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < MAX_BODY) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  await reader.cancel();
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes.subarray(0, MAX_BODY));
+}
+
 /** The real probe: `fetch` with a timeout, `redirect: 'manual'` (a 3xx is itself an answer here). */
 export function nodeProbe(timeoutMs = 10_000): Probe {
   return async ({ method, url, headers, body }) => {
@@ -37,8 +59,7 @@ export function nodeProbe(timeoutMs = 10_000): Probe {
         redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      return { status: response.status, headers: response.headers, text: new TextDecoder().decode(bytes.subarray(0, MAX_BODY)) };
+      return { status: response.status, headers: response.headers, text: await readCapped(response) };
     } catch (err) {
       const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
       return { error: err instanceof Error ? `${err.name === 'TimeoutError' ? `no answer in ${timeoutMs / 1000} s` : err.message}${cause}` : String(err) };
