@@ -195,7 +195,13 @@ test('the README: a fresh Vite React + TypeScript app signs in against the demo 
     await expect.poll(() => demoLog.join(''), { timeout: 10_000 }).toContain(`${APP}/`);
     expect(demoLog.join('')).toContain('Scopes                 openid profile email offline_access api:read');
 
+    // A blank page (e.g. createOAuthClient throwing at import) shows its error in the failure message.
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
     await page.goto(`${APP}/`);
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible().catch((err: unknown) => {
+      throw new Error(`no Sign in button; the page's errors: ${JSON.stringify(pageErrors)}`, { cause: err });
+    });
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`http://127.0.0.1:${AS_PORT}/**`);
     await submitLogin(page);
