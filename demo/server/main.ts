@@ -96,8 +96,8 @@ try {
 
 const noSpa = values['no-spa'];
 const list = (items: readonly string[]): string => items.join(`\n${' '.repeat(25)}`);
-// With --no-spa the servers are there for an app of your own: print everything its createOAuthClient needs.
-const forYourApp = noSpa
+// With --no-spa or --redirect-uri the servers are there for an app of your own: print all its client needs.
+const forYourApp = noSpa || cfg.extraRedirectUris.length > 0
   ? `
   For your app (README: "Try it in your own app in five minutes"):
   Client id              ${cfg.clientId}   (public: no secret; PKCE; DPoP offered)
