@@ -1,11 +1,13 @@
 // The demo authorization server: oidc-provider 9 (a Koa app) with one public SPA client,
 // one user (alice/alice), JWT access tokens for the demo API, rotating refresh tokens,
 // a small login page and, when cfg.testControl, request counters under /__test/.
+// First: it must be in place before oidc-provider loads (see the module).
+import './quiet-oidc-provider.ts';
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import { Provider, errors, type KoaContext } from 'oidc-provider';
-import type { DemoConfig } from './config.ts';
+import { API_SCOPE, OIDC_SCOPES, postLogoutRedirectUrisOf, redirectUrisOf, REPORTS_SCOPE, type DemoConfig } from './config.ts';
 import { createFaults } from './faults.ts';
 import { DPOP_ALGS } from './dpop.ts';
 import { createMisconfigure, parseMisconfigurations } from './misconfigure.ts';
@@ -129,8 +131,8 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     jwt: { sign: { alg: 'ES256' } },
   });
   const resourceServers = new Map([
-    [cfg.apiUrl, resourceServer(cfg.apiUrl, 'api:read')],
-    [cfg.reportsUrl, resourceServer(cfg.reportsUrl, 'reports:read')],
+    [cfg.apiUrl, resourceServer(cfg.apiUrl, API_SCOPE)],
+    [cfg.reportsUrl, resourceServer(cfg.reportsUrl, REPORTS_SCOPE)],
   ]);
 
   /**
@@ -177,8 +179,8 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
         response_types: ['code'],
         id_token_signed_response_alg: 'ES256',
         // The React and <script> pages complete their own sign-in; the main page uses callback.html.
-        redirect_uris: [...['/callback.html', '/react.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`), ...cfg.extraRedirectUris],
-        post_logout_redirect_uris: ['/', '/index.html', '/react.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`),
+        redirect_uris: redirectUrisOf(cfg),
+        post_logout_redirect_uris: postLogoutRedirectUrisOf(cfg),
       },
     ],
     jwks: { keys },
@@ -187,7 +189,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     enabledJWA: { dPoPSigningAlgValues: [...DPOP_ALGS] },
     findAccount,
     loadExistingGrant,
-    scopes: ['openid', 'profile', 'email', 'offline_access'],
+    scopes: [...OIDC_SCOPES],
     claims: {
       acr: null,
       auth_time: null,

@@ -6,6 +6,12 @@ import { parseMisconfigurations, type Misconfiguration } from './misconfigure.ts
 
 export const HOST = '127.0.0.1';
 
+/** The OpenID scopes the demo AS knows; `offline_access` gets a refresh token. */
+export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
+/** The scope the protected API (`apiUrl`) requires, and the reports API's (`reportsUrl`). */
+export const API_SCOPE = 'api:read';
+export const REPORTS_SCOPE = 'reports:read';
+
 export interface DemoConfig {
   asPort: number;
   apiPort: number;
@@ -43,15 +49,27 @@ export interface DemoConfig {
   /** One log line per request. */
   log: boolean;
   /**
-   * TEST_CONTROL only (env EXTRA_REDIRECT_URIS, comma-separated absolute URLs): more redirect URIs for the
-   * demo client, e.g. the peer-SDK pages of `bench/tabs.ts`. Their origins also get CORS at the AS token
-   * endpoints and at the API, like the SPA origin. Empty otherwise.
+   * More redirect URIs for the demo client: your own app's (`--redirect-uri`, loopback only, see
+   * {@link loopbackRedirectUri}), and with TEST_CONTROL the env EXTRA_REDIRECT_URIS (comma-separated absolute
+   * URLs, e.g. the peer-SDK pages of `bench/tabs.ts`). Their origins also get CORS at the AS token endpoints
+   * and at the API, like the SPA origin, and are post-logout redirect URIs. Empty otherwise.
    */
   extraRedirectUris: string[];
   /** The origins of {@link extraRedirectUris}. */
   extraOrigins: string[];
   /** TEST_CONTROL only (env MISCONFIGURE, comma-separated): deliberate setup mistakes, see ./misconfigure.ts. */
   misconfigure: Misconfiguration[];
+}
+
+/** Every redirect URI of the demo client: the SPA's three pages, then {@link DemoConfig.extraRedirectUris}. */
+export function redirectUrisOf(cfg: DemoConfig): string[] {
+  return [...['/callback.html', '/react.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`), ...cfg.extraRedirectUris];
+}
+
+/** Where RP-initiated logout may return: the SPA's pages, and each extra redirect URI and its origin's root. */
+export function postLogoutRedirectUrisOf(cfg: DemoConfig): string[] {
+  const spa = ['/', '/index.html', '/react.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`);
+  return [...new Set([...spa, ...cfg.extraRedirectUris, ...cfg.extraOrigins.map((o) => `${o}/`)])];
 }
 
 function intFromEnv(name: string, fallback: number): number {
@@ -82,13 +100,37 @@ function misconfigurations(testControl: boolean): Misconfiguration[] {
   return parseMisconfigurations(raw);
 }
 
-export function demoConfig(): DemoConfig {
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Validates a redirect URI given with `--redirect-uri` (an app of your own against the demo AS) and returns it
+ * normalized. Loopback only: the demo AS has a well-known user and password, so it must never send a code to
+ * another machine. http or https, absolute, no fragment (RFC 6749 §3.1.2).
+ */
+export function loopbackRedirectUri(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new Error(`--redirect-uri: not an absolute URL: ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--redirect-uri: not http(s): ${raw}`);
+  if (!LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new Error(`--redirect-uri: only loopback hosts (127.0.0.1, localhost, [::1]), got ${url.hostname}: ${raw}`);
+  }
+  if (url.hash || raw.includes('#')) throw new Error(`--redirect-uri: a redirect URI has no fragment: ${raw}`);
+  if (url.username || url.password) throw new Error(`--redirect-uri: no user info in a redirect URI: ${raw}`);
+  return url.href;
+}
+
+/** `redirectUris`: the `--redirect-uri` values, validated with {@link loopbackRedirectUri}. */
+export function demoConfig({ redirectUris = [] }: { redirectUris?: readonly string[] } = {}): DemoConfig {
   const asPort = intFromEnv('AS_PORT', 4000);
   const apiPort = intFromEnv('API_PORT', 4001);
   const otherPort = intFromEnv('OTHER_PORT', 4002);
   const spaPort = intFromEnv('SPA_PORT', 5173);
   const testControl = process.env.TEST_CONTROL === '1';
-  const extra = extraRedirectUris(testControl);
+  const extra = [...new Set([...redirectUris.map(loopbackRedirectUri), ...extraRedirectUris(testControl)])];
   return {
     asPort,
     apiPort,

@@ -1,5 +1,7 @@
 // Starts the whole demo: authorization server, protected API, other origin, then the SPA (Vite).
-//   npx tsx demo/server/main.ts [--mode dev|preview] [--no-spa]
+//   npx tsx demo/server/main.ts [--mode dev|preview] [--no-spa] [--redirect-uri <loopback URL>]...
+// --redirect-uri (repeatable) registers your own app's redirect URI with the demo client; its origin gets CORS at
+// the AS and the API (README: "Try it in your own app in five minutes"). Loopback hosts only.
 // Env: AS_PORT, API_PORT, OTHER_PORT, SPA_PORT, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, TEST_CONTROL=1, DEMO_LOG,
 //      DPOP=0 (no DPoP at the AS), DPOP_IAT_PAST / DPOP_IAT_FUTURE (proof iat window at the API, seconds).
 //      EXTRA_REDIRECT_URIS (TEST_CONTROL only: more redirect URIs for the demo client, their origins get CORS).
@@ -7,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createAuthorizationServer } from './authorization-server.ts';
-import { demoConfig } from './config.ts';
+import { API_SCOPE, demoConfig, OIDC_SCOPES, postLogoutRedirectUrisOf, redirectUrisOf, REPORTS_SCOPE, type DemoConfig } from './config.ts';
 import type { RunningServer } from './http-util.ts';
 import { createOtherServer, createResourceServer } from './resource-server.ts';
 
@@ -15,6 +17,7 @@ const { values } = parseArgs({
   options: {
     mode: { type: 'string', default: 'dev' },
     'no-spa': { type: 'boolean', default: false },
+    'redirect-uri': { type: 'string', multiple: true, default: [] },
   },
 });
 const mode = values.mode;
@@ -23,7 +26,13 @@ if (mode !== 'dev' && mode !== 'preview') {
   process.exit(2);
 }
 
-const cfg = demoConfig();
+let cfg: DemoConfig;
+try {
+  cfg = demoConfig({ redirectUris: values['redirect-uri'] });
+} catch (err) {
+  console.error(`demo: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(2);
+}
 const running: RunningServer[] = [];
 let shuttingDown = false;
 
@@ -86,13 +95,28 @@ try {
   await shutdown(1);
 }
 
+const noSpa = values['no-spa'];
+const list = (items: readonly string[]): string => items.join(`\n${' '.repeat(25)}`);
+// With --no-spa or --redirect-uri the servers are there for an app of your own: print all its client needs.
+const forYourApp = noSpa || cfg.extraRedirectUris.length > 0
+  ? `
+  For your app (README: "Try it in your own app in five minutes"):
+  Client id              ${cfg.clientId}   (public: no secret; PKCE; DPoP offered)
+  Redirect URIs          ${list(redirectUrisOf(cfg))}${cfg.extraRedirectUris.length ? '' : '\n                         (add your app\'s with --redirect-uri http://127.0.0.1:5173/)'}
+  Post-logout URIs       ${list(postLogoutRedirectUrisOf(cfg))}
+  CORS origins           ${list([cfg.spaOrigin, ...cfg.extraOrigins])}
+  Scopes                 ${[...OIDC_SCOPES, API_SCOPE, REPORTS_SCOPE].join(' ')}
+                         (${API_SCOPE} for ${cfg.apiUrl}, ${REPORTS_SCOPE} for ${cfg.reportsUrl})
+  createOAuthClient      issuer '${cfg.issuer}', clientId '${cfg.clientId}', allowInsecureLoopback: true,
+                         scope 'openid profile email offline_access ${API_SCOPE}', resources ['${cfg.apiUrl}']`
+  : `
+  Client id              ${cfg.clientId}`;
 console.log(`
-browser-oauth demo${values['no-spa'] ? ' (servers only)' : ` (${mode})`}
-  SPA                    ${values['no-spa'] ? '(not started: --no-spa)' : `${cfg.spaOrigin}/`}
+browser-oauth demo${noSpa ? ' (servers only)' : ` (${mode})`}
+  SPA                    ${noSpa ? '(not started: --no-spa)' : `${cfg.spaOrigin}/`}
   Authorization server   ${cfg.issuer}   (discovery: ${cfg.issuer}/.well-known/openid-configuration)
   Protected API          ${cfg.apiUrl}me   (public: ${cfg.apiUrl}public)
-  Other origin           ${cfg.otherUrl}echo
-  Client id              ${cfg.clientId}
+  Other origin           ${cfg.otherUrl}echo${forYourApp}
   Demo user              alice / alice
   Token lifetimes        access ${cfg.accessTokenTtl}s, refresh ${cfg.refreshTokenTtl}s${cfg.testControl ? '\n  Test control           ON (/__test/*)' : ''}
 Press Ctrl+C to stop.`);

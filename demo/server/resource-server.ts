@@ -3,7 +3,7 @@
 // DPoP-bound (RFC 9449, proofs checked in ./dpop.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import type { DemoConfig } from './config.ts';
+import { API_SCOPE, REPORTS_SCOPE, type DemoConfig } from './config.ts';
 import { createDpopVerifier, dpopChallenge, DpopError, type DpopVerifier } from './dpop.ts';
 import { closeServer, listen, logLine, readBody, sendJson, type RunningServer } from './http-util.ts';
 import { createApiFaults } from './resource-faults.ts';
@@ -307,8 +307,8 @@ export async function createResourceServer(cfg: DemoConfig): Promise<RunningServ
   await warmUp().catch(() => undefined);
   const apiPath = new URL(cfg.apiUrl).pathname; // '/api/'
   const reportsPath = new URL(cfg.reportsUrl).pathname; // '/reports/'
-  const mainApi: Api = { resource: cfg.apiUrl, scope: 'api:read' };
-  const reportsApi: Api = { resource: cfg.reportsUrl, scope: 'reports:read' };
+  const mainApi: Api = { resource: cfg.apiUrl, scope: API_SCOPE };
+  const reportsApi: Api = { resource: cfg.reportsUrl, scope: REPORTS_SCOPE };
   const presentedAs = (req: IncomingMessage) => (parseAuthorization(req.headers.authorization).kind === 'dpop' ? 'DPoP' : 'Bearer');
 
   /** The token's claims, or undefined after answering 401/403 with the challenge (RFC 6750 §3, RFC 9449 §7.1). */

@@ -36,7 +36,12 @@ const NONCE = /^[\x21\x23-\x5b\x5d-\x7e]{1,1024}$/;
  */
 export class DPoPNonces {
   readonly #byOrigin = new Map<string, string>();
-  constructor(private readonly onLearned: (origin: string, nonce: string) => void) {}
+  readonly #onLearned: (origin: string, nonce: string) => void;
+  // A plain field, not a parameter property: the source stays erasable syntax (the documentation's examples
+  // compile it under Vite's template settings, `erasableSyntaxOnly`).
+  constructor(onLearned: (origin: string, nonce: string) => void) {
+    this.#onLearned = onLearned;
+  }
 
   /** Takes `DPoP-Nonce` from a response; tells `onLearned` when it is news. */
   learn(url: string, response: Response): void {
@@ -48,7 +53,7 @@ export class DPoPNonces {
     // RFC 9449 §8.1: 1*NQCHAR. Anything else, or over 1 KB, is not kept, stored nor broadcast.
     if (!NONCE.test(nonce) || this.#byOrigin.get(origin) === nonce) return;
     this.#byOrigin.set(origin, nonce);
-    if (announce) this.onLearned(origin, nonce);
+    if (announce) this.#onLearned(origin, nonce);
   }
 
   entries(): Record<string, string> {
