@@ -174,8 +174,8 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
         response_types: ['code'],
         id_token_signed_response_alg: 'ES256',
         // The React and <script> pages complete their own sign-in; the main page uses callback.html.
-        redirect_uris: [...['/callback.html', '/react.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`), ...cfg.extraRedirectUris],
-        post_logout_redirect_uris: ['/', '/index.html', '/react.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`),
+        redirect_uris: [...['/callback.html', '/react.html', '/vue.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`), ...cfg.extraRedirectUris],
+        post_logout_redirect_uris: ['/', '/index.html', '/react.html', '/vue.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`),
       },
     ],
     jwks: { keys },
