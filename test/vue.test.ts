@@ -3,7 +3,7 @@
 // against the real Vue demo page.
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { computed, createApp, createRenderer, createSSRApp, defineComponent, h, nextTick, type App } from 'vue';
+import { computed, createApp, createRenderer, createSSRApp, defineComponent, h, nextTick, toRef, type App } from 'vue';
 import { renderToString } from 'vue/server-renderer';
 import type { AuthState, OAuthClient } from '../src/index.js';
 import { createOAuthPlugin, useOAuth } from '../src/vue/index.js';
@@ -157,9 +157,11 @@ describe('browser-oauth/vue in a browser app', () => {
     expect(first).toBe(second);
     const name = computed(() => (first.isAuthenticated ? first.user.name : undefined));
     const code = computed(() => first.error?.code);
+    const user = toRef(first, 'user'); // what the README offers instead of destructuring
     expect(name.value).toBeUndefined();
     emit(signedIn);
     expect(name.value).toBe('Alice');
+    expect(user.value).toBe(alice);
     expect(first.state).toBe(signedIn);
     expect(code.value).toBeUndefined();
 

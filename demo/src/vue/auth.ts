@@ -16,3 +16,6 @@ export const auth = createOAuthClient({
   postLogoutRedirectUri: `${spaOrigin}${PAGE}`,
   allowInsecureLoopback: true, // the demo runs on http://127.0.0.1
 });
+
+// In development, an edit of this module makes a new client: stop this one (its timers and tab channel).
+import.meta.hot?.dispose(() => auth.destroy());

@@ -10,6 +10,7 @@ import { auth } from './auth';
 const app = createApp(App).use(createOAuthPlugin(auth));
 app.mount('#app');
 
-// In development, an edit re-runs this module with the client module kept: the old app lets go of its
-// subscription, the new one takes its own (and does not start the client again).
+// In development, an edit of this module re-runs it in place (no page reload) with the client module kept:
+// the old app lets go of its subscription, the new one takes its own and does not start the client again.
+import.meta.hot?.accept();
 import.meta.hot?.dispose(() => app.unmount());
