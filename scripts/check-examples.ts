@@ -45,7 +45,7 @@ declare module '*.vue' {
 }
 /** Vite's hot-module API, as far as the examples use it. */
 interface ImportMeta {
-  readonly hot?: { dispose(callback: () => void): void };
+  readonly hot?: { accept(): void; dispose(callback: () => void): void };
 }
 `;
 const AUTH_MODULE = `// \`import { auth } from './auth'\` in an example: the app's one client.

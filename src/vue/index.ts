@@ -161,7 +161,8 @@ function start(client: OAuthClient, onLoginComplete: OAuthPluginOptions['onLogin
  *
  * const app = createApp(App).use(createOAuthPlugin(auth));
  * app.mount('#app');
- * // With Vite's hot-module reload: the next app subscribes anew, this one lets go.
+ * // With Vite's hot-module reload of this module: the next app subscribes anew, this one lets go.
+ * import.meta.hot?.accept();
  * import.meta.hot?.dispose(() => app.unmount());
  * ```
  */
