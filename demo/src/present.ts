@@ -37,3 +37,33 @@ export function describe(err: unknown): Shown {
   if (err instanceof TypeError) return { code: 'network', description: err.message || 'The request failed.' };
   return { code: 'unexpected', description: err instanceof Error ? err.message : String(err) };
 }
+
+/** One call of the "Call the API" card: in flight, or its HTTP status (absent when it failed) and body. */
+export interface Call {
+  readonly pending: boolean;
+  readonly status?: number | undefined;
+  readonly body?: string;
+  readonly ms?: number;
+}
+
+/**
+ * GET `url` through the client's `fetch` (which attaches the token only where it may go); the body is
+ * pretty-printed when it is JSON, and a failure becomes a body of its own, so the card always has something to show.
+ */
+export async function callApi(fetch: (url: string, init?: RequestInit) => Promise<Response>, url: string): Promise<Call> {
+  const started = performance.now();
+  try {
+    const response = await fetch(url, { headers: { accept: 'application/json' } });
+    const text = await response.text();
+    let body = text;
+    try {
+      body = JSON.stringify(JSON.parse(text), null, 2);
+    } catch {
+      // not JSON: shown as it came
+    }
+    return { pending: false, status: response.status, body, ms: performance.now() - started };
+  } catch (err) {
+    const shown = describe(err);
+    return { pending: false, status: shown.status, body: JSON.stringify({ error: shown.code, error_description: shown.description }, null, 2), ms: performance.now() - started };
+  }
+}
