@@ -9,9 +9,24 @@ import { defineConfig } from 'vite';
  *   likewise `dist/vue.js` (`browser-oauth/vue`), with `vue` left to the app;
  * - `--mode iife`: one self-contained `dist/browser-oauth.iife.js` for a `<script>` tag, defining `window.BrowserOAuth`
  *   (the core only: a page without a bundler has no `react` or `vue` to share).
+ * - `--mode cli`: `dist/cli.js`, the `browser-oauth` bin (`npx browser-oauth doctor`), for Node: its Node built-ins
+ *   and `oauth4webapi` stay imports, and nothing of it reaches the two browser builds above.
  * Type declarations come from `tsc -p tsconfig.build.json`.
  */
 export default defineConfig(({ mode }) => {
+  if (mode === 'cli') {
+    return {
+      build: {
+        target: 'node20',
+        outDir: 'dist',
+        emptyOutDir: false,
+        sourcemap: false,
+        minify: false,
+        ssr: 'src/cli/main.ts',
+        rollupOptions: { output: { entryFileNames: 'cli.js', banner: '#!/usr/bin/env node' } },
+      },
+    };
+  }
   const iife = mode === 'iife';
   return {
     build: {

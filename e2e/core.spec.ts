@@ -164,12 +164,16 @@ test('the token goes only to configured resources', async ({ page }) => {
         otherOrigin: await outcome(`${other}/echo`),
         lookAlikeHost: await outcome(`http://localhost:${new URL(api).port}/api/me`),
         redirect: await outcome(`${api}/api/redirect`),
+        // Issue 14, defect 3: a proxy that decodes `%2f` once would route these out of /api/.
+        encodedClimb: await outcome(`${api}/api/..%2fadmin`),
+        pathParamClimb: await outcome(`${api}/api/..;/admin`),
       };
     },
     { api: API, other: OTHER },
   );
   expect(results.resource).toBe('200');
   expect(results.redirect).toBe('resource_redirect');
+  expect([results.encodedClimb, results.pathParamClimb]).toEqual(['unsafe_resource_path', 'unsafe_resource_path']);
 
   const seen = await apiRequests();
   const auth = (path: string) => seen.filter((r) => r.path === path).map((r) => r.authorization);
@@ -180,6 +184,8 @@ test('the token goes only to configured resources', async ({ page }) => {
   // …but the redirect to another origin is never followed with it.
   expect((await otherRequests()).every((r) => r.authorization === 'none')).toBe(true);
   expect((await otherRequests()).length).toBe(2); // the button and the direct call, never the redirect
+  // The refused climbs never left the browser: the API saw no request outside the ones above.
+  expect(seen.map((r) => r.path).filter((p) => p.includes('admin'))).toEqual([]);
 });
 
 test('a token the API rejects is refreshed once and the call retried once, then it is an error', async ({ page }) => {

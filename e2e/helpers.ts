@@ -136,7 +136,9 @@ export async function tryRefresh(refreshToken: string): Promise<{ status: number
 }
 
 /** Queues faults for the next token requests at the AS (see demo/server/faults.ts; hostile-helpers.ts has them all). */
-export async function tokenFaults(...faults: Array<{ kind: 'status'; status: number } | { kind: 'hang' } | { kind: 'drop' } | { kind: 'delay'; ms: number }>): Promise<void> {
+export async function tokenFaults(
+  ...faults: Array<{ kind: 'status'; status: number } | { kind: 'hang' } | { kind: 'drop' } | { kind: 'delay'; ms: number } | { kind: 'slowAnswer'; ms: number }>
+): Promise<void> {
   const response = await fetch(`${AS}/__test/faults`, { method: 'POST', body: JSON.stringify({ token: faults }) });
   expect(response.status).toBe(204);
 }

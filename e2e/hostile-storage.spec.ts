@@ -181,14 +181,20 @@ test.describe('quota exceeded on write', () => {
     expect(crashes).toEqual([]);
   });
 
-  test('storing a rotated refresh token fails: the tab keeps the new session, storage keeps the old record whole', async ({ page }) => {
+  test('storing a rotated refresh token fails: this tab keeps the new session, no tab presents the spent one, a later write heals', async ({ page, context }) => {
     const { crashes, warnings } = watch(page);
     await signIn(page);
-    const before = await storedEntries(page);
-    // As a full disk fails a write: the request is accepted, the transaction aborts at commit.
-    // (A put that throws synchronously: e2e/hostile-regressions.spec.ts.)
+    const other = await context.newPage();
+    await other.goto('/');
+    await expect(status(other)).toHaveText('signedIn');
+    // As a full disk fails a write: the request is accepted, the transaction aborts at commit. Deletions still
+    // work. (A put that throws synchronously: e2e/hostile-regressions.spec.ts.)
     await page.evaluate(() => {
       const put = IDBObjectStore.prototype.put;
+      const w = window as unknown as { __restorePut: () => void };
+      w.__restorePut = () => {
+        IDBObjectStore.prototype.put = put;
+      };
       IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
         const request = put.apply(this, args);
         this.transaction.abort();
@@ -196,14 +202,29 @@ test.describe('quota exceeded on write', () => {
       };
     });
     await resetCounters();
-    // The AS has rotated the refresh token: losing the answer would lose the session, so this tab keeps it.
+    // The AS has rotated the refresh token: losing the answer would lose the session, so this tab keeps it…
     expect(await forceRefresh(page)).toBe('ok');
     expect((await asStats()).token.refresh_token).toBe(1);
-    expect((await storedEntries(page)).session).toEqual(before.session);
+    expect(warnings.some((w) => w.includes('could not be stored') && w.includes('storage_unavailable'))).toBe(true);
+    // …and the record with the spent token is removed (issue 14, defect 1): the other tab has nothing to present.
+    expect(await storedSession(page)).toBeUndefined();
+    await expect(status(other)).toHaveText('signedOut');
+    expect(await forceRefresh(other)).toBe('login_required');
+    // A wake-up re-reads storage: this tab keeps its newer session and presents the new refresh token.
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
     await expect(status(page)).toHaveText('signedIn');
+    expect(await forceRefresh(page)).toBe('ok');
     await page.getByTestId('call-api').click();
     await expect(page.getByTestId('api-status')).toHaveText('200');
-    expect(warnings.some((w) => w.includes('could not be stored') && w.includes('storage_unavailable'))).toBe(true);
+    // The disk has room again: the next refresh stores the session, and the other tab follows.
+    await page.evaluate(() => (window as unknown as { __restorePut: () => void }).__restorePut());
+    expect(await forceRefresh(page)).toBe('ok');
+    expect(await storedSession(page)).toBeDefined();
+    await expect(status(other)).toHaveText('signedIn');
+    // Three refresh grants, each with a token the AS had not seen spent: reuse detection never fired.
+    const stats = await asStats();
+    expect(stats.token.refresh_token).toBe(3);
+    expect(stats.tokenErrors).toEqual({});
     expect(crashes).toEqual([]);
   });
 });

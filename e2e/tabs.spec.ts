@@ -1,5 +1,6 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { API, asStats, pageFetch, resetCounters, signIn, status, storedSession, tokenFaults } from './helpers';
+import { clientOptions, faultStats } from './hostile-helpers';
+import { API, apiRequests, asStats, pageFetch, resetCounters, signIn, signInOn, status, storedSession, tokenFaults } from './helpers';
 
 /**
  * Many tabs, one session. Every count is taken at the authorization server, not in the page.
@@ -117,4 +118,53 @@ test('a rotated refresh token whose answer was lost ends cleanly signed out in e
   const stats = await asStats();
   expect(stats.token.refresh_token).toBe(2);
   expect(stats.tokenErrors.invalid_grant).toBe(1);
+});
+
+/**
+ * Issue 14, defect 2 (SECURITY.md 25): with `storage: 'memory'` each tab holds its own session, so the old
+ * "re-read storage" news left the other tabs signed in, calling APIs, their refresh tokens never revoked.
+ */
+test("storage: 'memory' — a logout in one tab signs every tab out, and each revokes its own refresh token", async ({ context }) => {
+  await clientOptions(context, { storage: 'memory' });
+  const a = await context.newPage();
+  await signInOn(a, '/react.html');
+  expect(await storedSession(a)).toBeUndefined(); // memory: no session in IndexedDB
+  const b = await context.newPage();
+  await b.goto('/react.html');
+  await expect(status(b)).toHaveText('signedOut'); // its own memory is empty
+  // The AS remembers the user: this tab's login comes straight back with a code.
+  await b.getByTestId('sign-in').click();
+  await expect(status(b)).toHaveText('signedIn');
+  await b.getByTestId('call-api').click();
+  await expect(b.getByTestId('api-status')).toHaveText('200');
+  await resetCounters();
+
+  await a.getByTestId('sign-out').click();
+  // Told by the channel, not by a timer or a reload.
+  await expect(status(b)).toHaveText('signedOut');
+  // Both refresh tokens revoked: the logging-out tab's and the other tab's own.
+  await expect.poll(async () => (await asStats()).revocation).toBe(2);
+  await expect(b.getByTestId('sign-in')).toBeVisible();
+  expect(await apiRequests()).toEqual([]);
+});
+
+/** Issue 14, defect 6: the logout revoked only the refresh token it knew; the one a refresh in flight received stayed live. */
+test('a logout during another tab\u2019s refresh: the refresh token that refresh receives is revoked too', async ({ context }) => {
+  const [a, b] = await openSignedInTabs(context, 2);
+  await resetCounters();
+  // The AS rotates at once and answers 2 s later: the logout happens while the new token is on its way.
+  await tokenFaults({ kind: 'slowAnswer', ms: 2_000 });
+  const refresh = b!.evaluate(() =>
+    window.__auth.getAccessToken({ forceRefresh: true }).then(
+      () => 'refreshed',
+      (err: unknown) => (err as { code?: string }).code ?? String(err),
+    ),
+  );
+  // The grant has reached the AS (the fault was served), then tab A logs out.
+  await expect.poll(async () => (await faultStats()).served.token).toBe(1);
+  await a!.evaluate(() => window.__auth.logout());
+  expect(await refresh).toBe('login_required');
+  // Two revocations: A's of the token B was spending, and B's of the one its grant returned.
+  await expect.poll(async () => (await asStats()).revocation).toBe(2);
+  await expect(status(b!)).toHaveText('signedOut');
 });

@@ -22,10 +22,10 @@ async function inputsOf(entry: string): Promise<string[]> {
 }
 
 describe('bundle boundaries', () => {
-  it('"." imports nothing from ./react, ./vue, the demo, oidc-provider, React or Vue', async () => {
+  it('"." imports nothing from ./react, ./vue, the doctor CLI, the demo, oidc-provider, React or Vue', async () => {
     const inputs = await inputsOf('src/index.ts');
     expect(inputs.some((file) => file.startsWith('src/core/'))).toBe(true);
-    expect(inputs.filter((file) => /^src\/(react|vue)\/|^demo\/|node_modules\/(react|react-dom|vue|@vue\/[^/]+|oidc-provider|jose)\//.test(file))).toEqual([]);
+    expect(inputs.filter((file) => /^src\/(react|vue|cli)\/|^demo\/|node_modules\/(react|react-dom|vue|@vue\/[^/]+|oidc-provider|jose)\//.test(file))).toEqual([]);
     const packages = new Set(inputs.filter((file) => file.includes('node_modules/')).map((file) => file.split('node_modules/')[1]!.split('/')[0]));
     expect([...packages].sort()).toEqual(['idb-keyval', 'oauth4webapi']);
   });
@@ -40,13 +40,15 @@ describe('bundle boundaries', () => {
     }
   });
 
-  it('the core, for the whole job, stays under its 19 KB gzip ceiling (the 10 KB goal of issue 6 is not met)', async () => {
+  it('the core, for the whole job, stays under its 19.5 KB gzip ceiling (the 10 KB goal of issue 6 is not met)', async () => {
     // The job of bench/size/browser-oauth.ts (login, callback, renewal, API call, logout through "."),
     // measured exactly as bench/size.ts measures it. A ratchet against growth, not the goal: oauth4webapi and
     // idb-keyval used directly for the same job with DPoP (bench/size/floor-dpop.ts) are 9.0 KB already.
     const { coreGzip, coreImportsReact, coreImportsDemo } = await measureCore();
     expect(coreGzip).toBeGreaterThan(10 * 1024); // the job really is in there
-    expect(coreGzip).toBeLessThanOrEqual(19 * 1024);
+    // Raised from 19 KB for the fixes of hardening round 2 and of other servers' answers (issues 14 and 22,
+    // ~0.3 KB); issue 13 moves the code into modules and cuts the size to its targets, then this comes down.
+    expect(coreGzip).toBeLessThanOrEqual(19.5 * 1024);
     expect({ coreImportsReact, coreImportsDemo }).toEqual({ coreImportsReact: false, coreImportsDemo: false });
   });
 

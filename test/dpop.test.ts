@@ -153,3 +153,31 @@ describe('DPoPNonces', () => {
     expect(nonces.entries()).toEqual({ 'https://as.example': 'n-1', 'https://api.example': 'y'.repeat(1024) });
   });
 });
+
+describe('a DPoP-bound token is sent with its proof or not at all (issue 14, defect 5)', () => {
+  it('a logout racing auth.fetch never makes the token go out as Bearer', async () => {
+    // The token and its key come from one session record; the old code looked the key up again at send
+    // time, found the session gone and sent the bound token as Bearer without a proof.
+    let sent = 0;
+    for (let ticks = -12; ticks < 12; ticks++) {
+      const { fake, signIn, client } = setup();
+      await signIn();
+      const tick = async (n: number) => {
+        for (let i = 0; i < n; i++) await Promise.resolve();
+      };
+      // Both orders, each with 0–11 microtasks between the two starts.
+      const first = ticks < 0 ? client.logout({ revoke: false }) : client.fetch('https://api.example/me').catch((err: unknown) => err);
+      await tick(Math.abs(ticks));
+      const second = ticks < 0 ? client.fetch('https://api.example/me').catch((err: unknown) => err) : client.logout({ revoke: false });
+      await Promise.all([first, second]);
+      for (const request of fake.requests.filter((r) => r.url.startsWith('https://api.example/'))) {
+        sent++;
+        expect(request.headers.get('authorization'), `after ${ticks} ticks`).toMatch(/^DPoP /);
+        expect(request.headers.get('dpop'), `after ${ticks} ticks`).not.toBeNull();
+      }
+      client.destroy();
+    }
+    // Not vacuous: some of the races did send the call (the old code failed at `-1`: logout first, fetch a tick later).
+    expect(sent).toBeGreaterThan(0);
+  });
+});

@@ -48,6 +48,26 @@ const BASES = ['https://api.example/v1', 'http://127.0.0.1:4001/api'];
 const underResource = (url: URL): boolean =>
   BASES.some((base) => url.href.startsWith(base) && ['/', '?', '#', undefined].includes(url.href[base.length]));
 
+/**
+ * A second oracle, for servers that decode: the path percent-decoded in full, `\\` as `/`, `;` parameters
+ * dropped per segment and dot segments resolved, all by hand, must still be under the same base. Written
+ * apart from `routedPath` on purpose (it decodes every escape, not only the separators).
+ */
+function underResourceDecoded(url: URL): boolean {
+  const base = BASES.find((b) => url.href.startsWith(b));
+  if (base === undefined) return false;
+  const rawPath = url.href.slice(url.origin.length).split(/[?#]/, 1)[0]!;
+  const decoded = rawPath.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))).replaceAll('\\', '/');
+  const stack: string[] = [];
+  for (const part of decoded.split('/').slice(1)) {
+    const segment = part.includes(';') ? part.slice(0, part.indexOf(';')) : part;
+    if (segment === '..') stack.pop();
+    else if (segment !== '.') stack.push(segment);
+  }
+  const basePath = new URL(base).pathname.split('/').slice(1);
+  return basePath.every((segment, i) => stack[i] === segment);
+}
+
 /** An absolute-looking URL assembled from adversarial pieces around the configured resources. */
 function adversarialUrl(g: Gen): string {
   if (g.chance(0.08)) return g.junk(40);
@@ -69,7 +89,8 @@ function adversarialUrl(g: Gen): string {
   const path = g.pick([
     '/v1/', '/v1/', '/v1', '/v1/me', '/v10/me', '/v1x', '/V1/me', '//v1/', '/v1/../admin', '/v1/%2e%2e/admin', '/v1/%2E%2E/%2E%2E/x',
     '/v1%2f..%2fadmin', '/v1;x/me', '/v1/./me', '/./v1/me', '/x/../v1/me', '\\v1\\me', '/v1\\..\\admin', '/api/', '/api', '/api/me',
-    '/apix', '/api/../x', '/api%2fme', '', '/', g.junk(12),
+    '/apix', '/api/../x', '/api%2fme', '/v1/..%2fadmin', '/v1/%2e%2e%2fadmin', '/v1/..%5cadmin', '/v1/..;/admin', '/v1/%2e%2e;x/admin',
+    '/v1/x/..%2F..%2Fadmin', '/v1/..%3b/admin', '/api/..%2fx', '/v1/group%2Fproject', '/v1/x/..%2fme', '', '/', g.junk(12),
   ]);
   const query = g.pick(['', '', '?x=1', '?', '?https://api.example/v1/', `?${g.junk(6)}`]);
   const hash = g.pick(['', '', '#v1', '#', `#${g.junk(6)}`]);
@@ -104,6 +125,7 @@ describe('fuzz: matchesResource', () => {
       matched++;
       const context = `${JSON.stringify(input)} → ${url.href} (seed ${SEED}, #${i})`;
       expect(underResource(url), context).toBe(true);
+      expect(underResourceDecoded(url), context).toBe(true);
       expect(url.username + url.password, context).toBe('');
       expect(['https://api.example', 'http://127.0.0.1:4001'], context).toContain(url.origin);
     }
@@ -385,6 +407,7 @@ describe('fuzz: fetch attaches the token only to configured resources', () => {
         const context = `${JSON.stringify(String(input))} sent a token to ${sent.url} (seed ${SEED + 4}, #${i})`;
         expect(target.href.startsWith('https://api.example/v1') && ['/', '?', '#', undefined].includes(target.href['https://api.example/v1'.length]), context).toBe(true);
         expect(matchesResource(target, prefixes), context).toBe(true);
+        expect(underResourceDecoded(target), context).toBe(true);
       }
     }
     expect(withToken).toBeGreaterThan(20);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createClientWith, resolveConfig } from '../src/core/client.js';
 import { decodeSession, SESSION_KEY } from '../src/core/session.js';
 import type { OAuthClientOptions } from '../src/core/types.js';
-import { matchResource, parseResources } from '../src/core/url.js';
+import { matchResource, parseResources, type ResourcePrefix } from '../src/core/url.js';
 import { fakeEffects, ISSUER, json, metadata, tokenRequests, type Recorded } from './fakes.js';
 
 const ORDERS = 'https://orders.example/';
@@ -197,9 +197,9 @@ describe('resources option', () => {
       { url: 'https://api.example/', resource: 'urn:outer' },
       { url: 'https://api.example/billing/', resource: 'urn:billing' },
     ]);
-    expect(matchResource(new URL('https://api.example/billing/x'), prefixes)?.resource).toBe('urn:billing');
-    expect(matchResource(new URL('https://api.example/billing'), prefixes)?.resource).toBe('urn:billing');
-    expect(matchResource(new URL('https://api.example/billingx'), prefixes)?.resource).toBe('urn:outer');
+    expect((matchResource(new URL('https://api.example/billing/x'), prefixes) as ResourcePrefix).resource).toBe('urn:billing');
+    expect((matchResource(new URL('https://api.example/billing'), prefixes) as ResourcePrefix).resource).toBe('urn:billing');
+    expect((matchResource(new URL('https://api.example/billingx'), prefixes) as ResourcePrefix).resource).toBe('urn:outer');
     expect(matchResource(new URL('https://api.example.evil/billing/'), prefixes)).toBeUndefined();
   });
 });

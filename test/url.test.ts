@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configUrl, matchesResource, parseResources, safeReturnTo, withoutCallbackParams } from '../src/core/url.js';
+import { configUrl, matchResource, matchesResource, parseResources, routedPath, safeReturnTo, withoutCallbackParams } from '../src/core/url.js';
 
 describe('matchesResource', () => {
   const prefixes = parseResources(['https://api.example.com/v1/', 'http://127.0.0.1:4001/api'], true);
@@ -17,6 +17,7 @@ describe('matchesResource', () => {
     ['https://api.example.com/', false],
     ['https://api.example.com/v1/../admin', false], // resolved by the parser to /admin
     ['https://api.example.com/v1/%2e%2e/admin', false],
+    ['https://api.example.com/v1/.%2e/admin', false], // the parser resolves mixed dot segments too
     ['https://api.example.com.evil.example/v1/me', false],
     ['https://api.example.com@evil.example/v1/me', false],
     ['https://user:pass@api.example.com/v1/me', false],
@@ -33,6 +34,54 @@ describe('matchesResource', () => {
   ];
   it.each(cases)('%s → %s', (url, want) => {
     expect(matchesResource(new URL(url), prefixes)).toBe(want);
+  });
+
+  // Issue 14, defect 3: what nginx, Tomcat or Spring would route elsewhere after decoding once.
+  it.each([
+    'https://api.example.com/v1/..%2fadmin',
+    'https://api.example.com/v1/..%2Fadmin',
+    'https://api.example.com/v1/%2e%2e%2fadmin',
+    'https://api.example.com/v1/..%5cadmin',
+    'https://api.example.com/v1/..;/admin',
+    'https://api.example.com/v1/..;jsessionid=x/admin',
+    'https://api.example.com/v1/%2e%2e;/admin',
+    'https://api.example.com/v1/..%3b/admin',
+    'https://api.example.com/v1/x/..%2f..%2fadmin',
+    'http://127.0.0.1:4001/api/..%2f',
+  ])('%s leaves its prefix once decoded: ambiguous, no token', (url) => {
+    expect(matchResource(new URL(url), prefixes)).toBe('ambiguous');
+    expect(matchesResource(new URL(url), prefixes)).toBe(false);
+  });
+
+  it.each([
+    'https://api.example.com/v1/projects/group%2Fproject', // GitLab: an encoded slash that climbs nowhere
+    'https://api.example.com/v1/files/a%5Cb',
+    'https://api.example.com/v1/x/..%2fme', // stays under the prefix once decoded
+    'https://api.example.com/v1/a;v=1/b',
+    'https://api.example.com/v1/%2e%2e.txt',
+  ])('%s stays under its prefix once decoded: matched', (url) => {
+    expect(matchResource(new URL(url), prefixes)).toMatchObject({ path: '/v1/' });
+  });
+
+  it('an encoded dot segment that only leaves a nested prefix is ambiguous too', () => {
+    const nested = parseResources(
+      [
+        { url: 'https://api.example.com/v1/', resource: 'urn:v1' },
+        { url: 'https://api.example.com/v1/billing/', resource: 'urn:billing' },
+      ],
+      false,
+    );
+    // Parser: under /v1/billing/ (billing's token); routed: /v1/admin (v1's API): neither token fits.
+    expect(matchResource(new URL('https://api.example.com/v1/billing/..%2fadmin'), nested)).toBe('ambiguous');
+  });
+
+  it('routedPath decodes once, drops ; parameters and resolves dot segments', () => {
+    expect(routedPath('/a/b/..%2Fc')).toBe('/a/c');
+    expect(routedPath('/a/%2e%2e/%2e%2e/%2e%2e/x')).toBe('/x');
+    expect(routedPath('/a/..')).toBe('');
+    expect(routedPath('/a/.')).toBe('/a');
+    expect(routedPath('/a;x=1/b;y')).toBe('/a/b');
+    expect(routedPath('/a/%252e%252e/b')).toBe('/a/%252e%252e/b'); // decoded once only
   });
 
   it('matches nothing without resources', () => {

@@ -8,6 +8,7 @@ import { Provider, errors, type KoaContext } from 'oidc-provider';
 import type { DemoConfig } from './config.ts';
 import { createFaults } from './faults.ts';
 import { DPOP_ALGS } from './dpop.ts';
+import { createMisconfigure, parseMisconfigurations } from './misconfigure.ts';
 import { closeServer, htmlEscape, listen, logLine, readBody, type RunningServer } from './http-util.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -162,6 +163,8 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
 
   /** Whether token requests need a server-provided DPoP nonce (TEST_CONTROL: POST /__test/dpop-nonce). */
   const dpopControl = { requireNonce: false };
+  /** Deliberate setup mistakes for the doctor's tests (./misconfigure.ts); none without TEST_CONTROL. */
+  const misconfigure = createMisconfigure(cfg.misconfigure);
 
   const configuration = {
     clients: [
@@ -196,15 +199,17 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     },
     // The SPA never calls userinfo: put the scope-derived claims in the ID token.
     conformIdTokenClaims: false,
-    pkce: { required: () => true }, // also the default for public clients; explicit on purpose
+    pkce: { required: () => !misconfigure.has('pkce-off') }, // also the default for public clients; explicit on purpose
     // Issue a refresh token to this client whatever happened to `offline_access`
     // (oidc-provider strips it from requests carrying `prompt` without `consent`, e.g. prompt=login).
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     issueRefreshToken: async (_ctx: unknown, client: any) => client.grantTypeAllowed('refresh_token'),
     // Every refresh rotates; reuse of a rotated token revokes the whole grant (built into oidc-provider).
     rotateRefreshToken: () => true,
-    clientBasedCORS: (_ctx: unknown, origin: string, client: { clientId: string }) =>
-      client.clientId === cfg.clientId && (origin === cfg.spaOrigin || cfg.extraOrigins.includes(origin)),
+    clientBasedCORS: (ctx: KoaContext, origin: string, client: { clientId: string }) =>
+      client.clientId === cfg.clientId &&
+      (origin === cfg.spaOrigin || cfg.extraOrigins.includes(origin)) &&
+      !(misconfigure.has('token-cors') && ctx.path === '/token'),
     cookies: {
       // Signed cookies; http loopback means no `secure` flag (oidc-provider only sets it on https).
       keys: [randomBytes(32).toString('base64url')],
@@ -306,8 +311,23 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
         ctx.status = 204;
         return;
       }
-      if (ctx.method === 'POST' && ctx.path === '/__test/reset') dpopControl.requireNonce = false;
-      return next();
+      if (ctx.method === 'POST' && ctx.path === '/__test/misconfigure') {
+        try {
+          misconfigure.set(parseMisconfigurations((JSON.parse(await readBody(ctx.req)) as { set?: unknown })?.set));
+        } catch (err) {
+          ctx.status = 400;
+          ctx.body = { error: 'invalid_request', error_description: err instanceof Error ? err.message : String(err) };
+          return;
+        }
+        ctx.status = 204;
+        return;
+      }
+      if (ctx.method === 'POST' && ctx.path === '/__test/reset') {
+        dpopControl.requireNonce = false;
+        misconfigure.reset();
+      }
+      await next();
+      misconfigure.after(ctx);
     });
   }
 

@@ -2,6 +2,8 @@
 // "other origin" server, the SPA (through VITE_* env vars) and the e2e setup.
 // Everything binds to 127.0.0.1: loopback only, never a public interface.
 
+import { parseMisconfigurations, type Misconfiguration } from './misconfigure.ts';
+
 export const HOST = '127.0.0.1';
 
 export interface DemoConfig {
@@ -48,6 +50,8 @@ export interface DemoConfig {
   extraRedirectUris: string[];
   /** The origins of {@link extraRedirectUris}. */
   extraOrigins: string[];
+  /** TEST_CONTROL only (env MISCONFIGURE, comma-separated): deliberate setup mistakes, see ./misconfigure.ts. */
+  misconfigure: Misconfiguration[];
 }
 
 function intFromEnv(name: string, fallback: number): number {
@@ -69,6 +73,13 @@ function extraRedirectUris(testControl: boolean): string[] {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`EXTRA_REDIRECT_URIS: not http(s): ${entry}`);
     return url.href;
   });
+}
+
+function misconfigurations(testControl: boolean): Misconfiguration[] {
+  const raw = process.env.MISCONFIGURE?.trim();
+  if (!raw) return [];
+  if (!testControl) throw new Error('MISCONFIGURE needs TEST_CONTROL=1');
+  return parseMisconfigurations(raw);
 }
 
 export function demoConfig(): DemoConfig {
@@ -101,5 +112,6 @@ export function demoConfig(): DemoConfig {
     log: process.env.DEMO_LOG ? process.env.DEMO_LOG === '1' : !testControl,
     extraRedirectUris: extra,
     extraOrigins: [...new Set(extra.map((uri) => new URL(uri).origin))],
+    misconfigure: misconfigurations(testControl),
   };
 }

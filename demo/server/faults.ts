@@ -7,7 +7,7 @@
 // - transport faults answer INSTEAD of oidc-provider (the request is never processed: a code is not
 //   spent, a refresh token does not rotate): `status`, `hang`, `drip`, `huge`, `redirect`;
 // - response faults let oidc-provider process the request, then spoil its real answer (a code IS
-//   spent, a refresh token DOES rotate): `delay`, `drop`, `contentType`, `malformed`, `tamper`, `idToken`.
+//   spent, a refresh token DOES rotate): `delay`, `slowAnswer`, `drop`, `contentType`, `malformed`, `tamper`, `idToken`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT, type JWK } from 'jose';
 
@@ -50,6 +50,8 @@ export type Fault =
   // --- response: processed, then spoiled -------------------------------------------------------
   /** Processed normally after a pause. */
   | { kind: 'delay'; ms: number }
+  /** Processed at once (a refresh token rotates, a revocation after it finds the new one live), answered after `ms`. */
+  | { kind: 'slowAnswer'; ms: number }
   /** Processed (a refresh token rotates!), then the connection is cut before the answer. */
   | { kind: 'drop' }
   /** The real JSON body, served with another Content-Type (e.g. `text/html`). */
@@ -202,6 +204,7 @@ export function createFaults(options: FaultOptions) {
 
   /** Spoils oidc-provider's real answer (ctx.body is still the object it produced). */
   async function after(ctx: FaultContext, fault: Fault): Promise<void> {
+    if (fault.kind === 'slowAnswer') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault.kind === 'drop') {
       ctx.respond = false;
       ctx.req.socket.destroy();

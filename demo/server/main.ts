@@ -3,6 +3,7 @@
 // Env: AS_PORT, API_PORT, OTHER_PORT, SPA_PORT, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, TEST_CONTROL=1, DEMO_LOG,
 //      DPOP=0 (no DPoP at the AS), DPOP_IAT_PAST / DPOP_IAT_FUTURE (proof iat window at the API, seconds).
 //      EXTRA_REDIRECT_URIS (TEST_CONTROL only: more redirect URIs for the demo client, their origins get CORS).
+//      MISCONFIGURE=token-cors,dpop-nonce-hidden,pkce-off (TEST_CONTROL only: setup mistakes for the doctor CLI).
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createAuthorizationServer } from './authorization-server.ts';

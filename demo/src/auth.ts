@@ -3,28 +3,9 @@
 
 import { createOAuthClient } from 'browser-oauth';
 import { clientId, issuer, postLogoutRedirectUri, redirectUri, resources, scope } from './config';
+import { testOptions } from './test-options';
 
 export type DemoClient = ReturnType<typeof createOAuthClient>;
-
-/** Options the e2e tests may shorten: the SDK's defaults (10 s, 1 MiB) would make fault tests slow. */
-interface TestOptions {
-  timeout?: number;
-  maxResponseBytes?: number;
-}
-
-/**
- * e2e only: `VITE_TEST_HOOKS=1` is set by the launcher with TEST_CONTROL=1 (never by `npm run demo`),
- * otherwise this is `{}` and the build drops the branch. A test sets `window.__authTestOptions` with
- * `page.addInitScript`, which runs before this module on every page of the tab (the callback included).
- */
-function testOptions(): TestOptions {
-  if (import.meta.env.VITE_TEST_HOOKS !== '1') return {};
-  const given = window.__authTestOptions ?? {};
-  return {
-    ...(typeof given.timeout === 'number' && { timeout: given.timeout }),
-    ...(typeof given.maxResponseBytes === 'number' && { maxResponseBytes: given.maxResponseBytes }),
-  };
-}
 
 export const auth: DemoClient = createOAuthClient({
   issuer,
@@ -41,8 +22,6 @@ declare global {
   interface Window {
     /** Demo only: lets the end-to-end tests drive the client directly. Never do this in an app. */
     __auth: DemoClient;
-    /** e2e only, read when VITE_TEST_HOOKS=1: see testOptions(). */
-    __authTestOptions?: TestOptions;
   }
 }
 

@@ -12,6 +12,7 @@ import {
   NONCES_KEY,
   PENDING_PREFIX,
   readSession,
+  identityClaims,
   sameAuthentication,
   SESSION_KEY,
   type PendingAuthorization,
@@ -130,7 +131,8 @@ export function resolveConfig(options: OAuthClientOptions): ClientConfig {
 
 const hasOpenId = (scope: string): boolean => scope.split(' ').includes('openid');
 const view = (session: StoredSession | null): SessionView | null =>
-  session && { user: session.claims ?? {}, expiresAt: session.expiresAt, tokenType: session.tokenType };
+  // Sessions stored before protocol claims were dropped still carry them: filter on the way out too.
+  session && { user: identityClaims(session.claims ?? {}), expiresAt: session.expiresAt, tokenType: session.tokenType };
 
 /** The callback's checks are oauth4webapi's; this only names which one failed. */
 function callbackError(err: unknown): OAuthError {
@@ -151,6 +153,11 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
   const listeners = new Set<(state: AuthState) => void>();
   /** This tab's copy of the stored session: the hot path (every `fetch`) never touches IndexedDB. */
   let session: StoredSession | null = null;
+  /**
+   * A session storage refused after the AS had rotated its refresh token (issue 14, defect 1): newer than
+   * any stored record, so none may replace it here, until a later write stores it (or the session ends).
+   */
+  let unstored: StoredSession | null = null;
   let storePromise: Promise<KeyValueStore> | undefined;
   let tabs: Tabs | undefined;
   let loaded: Promise<void> | undefined;
@@ -218,7 +225,11 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
   function channel(): Tabs {
     if (!tabs) {
       tabs = effects.tabs(config, durable);
-      cleanups.push(tabs.listen((message) => (message.type === 'dpop-nonce' ? nonces.set(message.origin, message.nonce) : void reload())));
+      cleanups.push(
+        tabs.listen((message) =>
+          message.type === 'dpop-nonce' ? nonces.set(message.origin, message.nonce) : void (message.type === 'logged-out' ? loggedOutElsewhere() : reload()),
+        ),
+      );
       tabs.onLeader(() => scheduleRenewal());
     }
     return tabs;
@@ -266,12 +277,52 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     return (await store()).getMany(keys);
   }
 
+  /**
+   * Another tab logged out. A shared store was wiped there: re-read it. A store of this tab's own
+   * (`storage: 'memory'`, or memory after IndexedDB failed) still holds this tab's session: drop it and
+   * revoke its refresh token, as the logging-out tab did with its own (issue 14, defect 2; SECURITY.md 25).
+   */
+  async function loggedOutElsewhere(): Promise<void> {
+    const kv = await store();
+    if (kv.kind !== 'memory') {
+      // A session only this tab holds was not the logging-out tab's to revoke.
+      const held = unstored;
+      unstored = null;
+      await reload();
+      return revoke(held);
+    }
+    const current = session;
+    session = null;
+    scheduleRenewal();
+    await kv.clear().catch(() => undefined);
+    dispatch({ type: 'SIGNED_OUT' });
+    await revoke(current);
+  }
+
+  /** Revokes the session's refresh token, best effort: a wipe already happened and stands. */
+  async function revoke(current: StoredSession | null): Promise<void> {
+    if (!current?.refreshToken || !current.as.revocation_endpoint) return;
+    try {
+      const response = await o.revocationRequest(current.as, oauthClient(current.as), o.None(), current.refreshToken, asRequest(current.as.revocation_endpoint));
+      await o.processRevocationResponse(response);
+    } catch (err) {
+      effects.warn('Revoking the refresh token failed', toOAuthError(err));
+    }
+  }
+
+  /** The session to use: `stored`, unless this tab holds a newer one that storage refused. */
+  function newest(stored: StoredSession | undefined | null): StoredSession | null {
+    // A record written after it (another tab's new login) wins; one written before holds a spent token.
+    if (unstored && stored && stored.issuedAt > unstored.issuedAt) unstored = null;
+    return unstored ?? stored ?? null;
+  }
+
   /** Reads the stored session into this tab (start, wake-up, or news from another tab). */
   async function reload(): Promise<void> {
     if (destroyed) return;
     try {
       const [stored, storedNonces] = await readStored();
-      session = decodeSession(stored, config.issuer.href, config.clientId) ?? null;
+      session = newest(decodeSession(stored, config.issuer.href, config.clientId));
       if (session?.keyPair) {
         // With `storage: 'memory'` the nonces still live in IndexedDB (they are public), read only for a DPoP session.
         const saved = config.storage === 'memory' ? await (await durable()).get(NONCES_KEY) : storedNonces;
@@ -283,7 +334,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       const error = toOAuthError(err, 'storage_unavailable');
       if (error.code === 'storage_corrupt') {
         // Foreign or damaged data is not a session; remove it so it cannot be half-used later.
-        session = null;
+        session = unstored;
         await storePromise?.then((s) => s.delete([SESSION_KEY])).catch(() => undefined);
       }
       if (!session) {
@@ -338,7 +389,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     const lifetime = lifetimeMs(result.expires_in);
     const refreshToken = result.refresh_token ?? previous?.refreshToken;
     const idToken = result.id_token ?? previous?.idToken;
-    const user = claims ? { ...claims } : previous?.claims;
+    const user = claims ? identityClaims(claims) : previous?.claims;
     return {
       v: 1,
       issuer: config.issuer.href,
@@ -408,14 +459,35 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         // Rotation (SECURITY.md 14): the new record replaces the old in one write, and only if the
         // session was not wiped (logout) or replaced (a new login) meanwhile.
         const spent = current.refreshToken;
+        const holdsSpent = (stored: unknown) => (stored as StoredSession | undefined)?.refreshToken === spent;
         const wrote = await kv
-          .replaceIf(SESSION_KEY, (stored) => (stored as StoredSession | undefined)?.refreshToken === spent, next)
-          .catch((err: unknown) => {
-            // The AS has already rotated: losing `next` now would lose the session. Keep it in this tab.
-            effects.warn('The refreshed session could not be stored; it lives in this tab only', toOAuthError(err, 'storage_unavailable'));
+          // The stored record is this grant's, or gone because this tab's last write failed (see below).
+          .replaceIf(SESSION_KEY, (stored) => holdsSpent(stored) || (stored === undefined && current === unstored), next)
+          .then((ok) => {
+            if (ok) unstored = null;
+            return ok;
+          })
+          .catch(async (err: unknown) => {
+            // The AS has already rotated: losing `next` would lose the session, so this tab keeps it. The
+            // stored record holds a spent token that no tab may present again (reuse detection would end the
+            // grant everywhere): remove it; other tabs then read no session (issue 14, defect 1).
+            unstored = next;
+            const removed = await kv.replaceIf(SESSION_KEY, holdsSpent, undefined).catch(() => false);
+            effects.warn(
+              removed
+                ? 'The refreshed session could not be stored; it lives in this tab only, other tabs sign out'
+                : 'The refreshed session could not be stored, nor the stale one removed; it lives in this tab only',
+              toOAuthError(err, 'storage_unavailable'),
+            );
             return true;
           });
-        if (!wrote) throw new OAuthError('login_required', 'The session ended while it was being refreshed');
+        if (!wrote) {
+          // A logout (or a new login) in another tab won the race: it revoked what it had, not the refresh
+          // token this grant just received. Revoke that too, or it stays live where the AS does not revoke
+          // the whole family (issue 14, defect 6).
+          if (next.refreshToken !== spent) await revoke(next);
+          throw new OAuthError('login_required', 'The session ended while it was being refreshed');
+        }
         return next;
       } catch (err) {
         const error = toOAuthError(err);
@@ -441,7 +513,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         const next = await channel().withLock(async () => {
           const kv = await store();
           // Another tab may have refreshed (or logged out) while this one waited for the lock.
-          const current = await readSession(kv, config.issuer.href, config.clientId, () => channel().post({ type: 'session-changed' }));
+          const current = newest(await readSession(kv, config.issuer.href, config.clientId, () => channel().post({ type: 'session-changed' })));
           if (!current) throw new OAuthError('login_required', 'Not signed in');
           const token = tokenOf(current, resource);
           if (token && !isDue(token) && token.accessToken !== rejected) return current;
@@ -473,7 +545,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       } catch (err) {
         const error = toOAuthError(err);
         if (ENDS_SESSION.has(error.code)) {
-          session = null;
+          session = unstored = null;
           failedRenewals = 0;
         } else if (resource === undefined) {
           failedRenewals++;
@@ -489,20 +561,32 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     return run;
   }
 
-  async function accessToken(forceRefresh: boolean, rejected?: string, resource?: string): Promise<string> {
+  /** An access token with the DPoP key it is bound to (none: Bearer) and the AS that issued both. */
+  interface BoundToken {
+    readonly token: string;
+    readonly keyPair: CryptoKeyPair | undefined;
+    readonly as: o.AuthorizationServer;
+  }
+
+  /**
+   * A usable token of `resource` and the key it is bound to, both from one session record: the key is
+   * never looked up again later, when another tab's news or a logout may have replaced the session
+   * (issue 14, defect 5: the token would go out as Bearer without its proof).
+   */
+  async function accessToken(forceRefresh: boolean, rejected?: string, resource?: string): Promise<BoundToken> {
     alive();
     await ensureLoaded();
     const current = session;
     if (!current) throw new OAuthError('login_required', 'Not signed in');
     const cached = tokenOf(current, resource);
-    if (cached && !forceRefresh && rejected === undefined && !isDue(cached)) return cached.accessToken;
+    if (cached && !forceRefresh && rejected === undefined && !isDue(cached)) return { token: cached.accessToken, keyPair: current.keyPair, as: current.as };
     const target = rejected ?? (forceRefresh && cached ? cached.accessToken : null);
     let next = await renew(target, resource);
     // Joined a renewal that was started for another reason and kept the token we must replace.
     if (target !== null && tokenOf(next, resource)?.accessToken === target) next = await renew(target, resource);
     const token = tokenOf(next, resource);
     if (!token) throw new OAuthError('login_required', 'Not signed in');
-    return token.accessToken;
+    return { token: token.accessToken, keyPair: next.keyPair, as: next.as };
   }
 
   async function completeRedirect(url: URL): Promise<RedirectResult> {
@@ -553,6 +637,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       const next = sessionFrom(as, result, effects.now(), pending.scope, keyPair);
       await (await store()).set(SESSION_KEY, next);
       session = next;
+      unstored = null;
       loaded ??= Promise.resolve();
       failedRenewals = 0;
       channel().post({ type: 'session-changed' });
@@ -705,7 +790,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       if (resource !== undefined && !config.resources.some((r) => r.resource === resource)) {
         throw new TypeError('browser-oauth: getAccessToken: "resource" is not a configured resource indicator');
       }
-      return accessToken(options.forceRefresh === true, undefined, resource === mainResource ? undefined : resource);
+      return (await accessToken(options.forceRefresh === true, undefined, resource === mainResource ? undefined : resource)).token;
     },
 
     async fetch(input, init) {
@@ -714,6 +799,11 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       const prefix = matchResource(target, config.resources);
       // Anything that is not a configured resource goes out untouched: no token, no header.
       if (!prefix) return effects.fetch(input, init);
+      // Under a prefix for the URL parser, elsewhere for a server that decodes `%2f` or drops `;…`: refuse
+      // loudly rather than send it bare, which would hide the app's bug (SECURITY.md 18).
+      if (prefix === 'ambiguous') {
+        throw new OAuthError('unsafe_resource_path', 'Path leaves its resource once decoded');
+      }
       // SECURITY.md 21: with indicators, this prefix's own token and no other.
       const resource = prefix.resource === mainResource ? undefined : prefix.resource;
       const request = new Request(input, init);
@@ -732,10 +822,9 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         signal: request.signal,
         ...(target.protocol === 'http:' && { [o.allowInsecureRequests]: true }),
       };
-      const send = async (token: string): Promise<Response> => {
-        // The key that goes with this token: both are replaced together in one session record.
-        const keyPair = session && tokenOf(session, resource)?.accessToken === token ? session.keyPair : undefined;
-        const dpop = keyPair && session && { DPoP: nonces.handle(oauthClient(session.as), keyPair) };
+      const send = async ({ token, keyPair, as }: BoundToken): Promise<Response> => {
+        // A bound token goes with its own key's proof or not at all: never as Bearer (RFC 9449 §7).
+        const dpop = keyPair && { DPoP: nonces.handle(oauthClient(as), keyPair) };
         try {
           // `addProof` signs afresh on each call, so the nonce retry carries a new proof (`ath` included).
           const response = await retryOnNonce(() =>
@@ -756,28 +845,28 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
           throw toOAuthError(err, 'network');
         }
       };
-      const token = await accessToken(false, undefined, resource);
+      const bound = await accessToken(false, undefined, resource);
       try {
-        return await send(token);
+        return await send(bound);
       } catch (err) {
         if (!(err instanceof OAuthError) || err.code !== 'invalid_token') throw err;
         // SECURITY.md 20: one refresh and one retry, then the error.
-        return send(await accessToken(false, token, resource));
+        return send(await accessToken(false, bound.token, resource));
       }
     },
 
     async logout(options: LogoutOptions = {}) {
       alive();
-      const { revoke = true, endSession = false } = options;
+      const { revoke: revokeToken = true, endSession = false } = options;
       await ensureLoaded().catch(() => undefined);
       const kv = await store();
       let current = session;
       try {
-        current = decodeSession(await kv.get(SESSION_KEY), config.issuer.href, config.clientId) ?? current;
+        current = newest(decodeSession(await kv.get(SESSION_KEY), config.issuer.href, config.clientId)) ?? current;
       } catch {
         // Unreadable storage is wiped below all the same.
       }
-      session = null;
+      session = unstored = null;
       failedRenewals = 0;
       scheduleRenewal();
       let wipeError: OAuthError | undefined;
@@ -789,17 +878,10 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       } catch (err) {
         wipeError = toOAuthError(err, 'storage_unavailable');
       }
-      channel().post({ type: 'session-changed' });
+      channel().post({ type: 'logged-out' });
       dispatch({ type: 'SIGNED_OUT' });
-      if (current?.refreshToken && revoke && current.as.revocation_endpoint) {
-        try {
-          const response = await o.revocationRequest(current.as, oauthClient(current.as), o.None(), current.refreshToken, asRequest(current.as.revocation_endpoint));
-          await o.processRevocationResponse(response);
-        } catch (err) {
-          // Best effort: the local wipe already happened and must not be undone by a failed revocation.
-          effects.warn('Revoking the refresh token failed', toOAuthError(err));
-        }
-      }
+      // Best effort: the local wipe already happened and must not be undone by a failed revocation.
+      if (revokeToken) await revoke(current);
       if (wipeError) throw wipeError;
       const endpoint = current?.as.end_session_endpoint;
       if (endSession && endpoint) {

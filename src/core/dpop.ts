@@ -7,8 +7,8 @@ import { OAuthError } from './errors.js';
  * proofs; this module decides when to use DPoP, makes the key, and keeps server nonces.
  */
 
-/** Algorithms in order of preference (ES256 is the one every DPoP server must know). */
-const PREFERRED = ['ES256', 'EdDSA', 'Ed25519', 'ES384', 'PS256', 'RS256'];
+/** Algorithms in order of preference (ES256 is the one every DPoP server must know). The doctor CLI reads it too. */
+export const DPOP_ALGORITHMS: readonly string[] = ['ES256', 'EdDSA', 'Ed25519', 'ES384', 'PS256', 'RS256'];
 
 /** `undefined`: on when the AS advertises DPoP; `true`: required; `false`: off. */
 export function usesDPoP(option: boolean | undefined, as: o.AuthorizationServer): boolean {
@@ -20,7 +20,7 @@ export function usesDPoP(option: boolean | undefined, as: o.AuthorizationServer)
 /** A fresh key pair for one login; oauth4webapi makes the private key non-extractable. */
 export function generateDPoPKey(as: o.AuthorizationServer): Promise<CryptoKeyPair> {
   const offered = as.dpop_signing_alg_values_supported ?? [];
-  return o.generateKeyPair(PREFERRED.find((alg) => offered.includes(alg)) ?? 'ES256') as Promise<CryptoKeyPair>;
+  return o.generateKeyPair(DPOP_ALGORITHMS.find((alg) => offered.includes(alg)) ?? 'ES256') as Promise<CryptoKeyPair>;
 }
 
 export function isKeyPair(value: unknown): value is CryptoKeyPair {

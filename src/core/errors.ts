@@ -9,7 +9,9 @@ import * as o from 'oauth4webapi';
  * Token endpoint: `invalid_grant` (the session is over), `invalid_client`, `invalid_scope`, `invalid_target`
  * (RFC 8707: the AS refused a resource indicator), `oauth_error` (any other `error`), `invalid_id_token`, `id_token_mismatch` (a refreshed ID token for another user).
  * Transport: `network`, `timeout`, `server_error` (5xx), `invalid_response` (not a conforming response),
- * `response_too_large`. Resources: `invalid_token` (rejected even after one refresh), `resource_redirect`.
+ * `response_too_large`. Resources: `invalid_token` (rejected even after one refresh), `resource_redirect`,
+ * `unsafe_resource_path` (the path leaves its resource prefix once `%2f`, `%2e`, `%5c` are decoded or `;`
+ * parameters dropped: nothing was sent).
  * Local: `login_required` (no session), `refresh_token_required` (a per-resource token without a refresh
  * token to get it with; the session stays), `storage_unavailable`, `storage_corrupt`, `insecure_url`,
  * `discovery_failed`, `destroyed`.
@@ -60,6 +62,7 @@ export type OAuthErrorCode =
   | 'response_too_large'
   | 'invalid_token'
   | 'resource_redirect'
+  | 'unsafe_resource_path'
   | 'storage_unavailable'
   | 'storage_corrupt'
   | 'insecure_url'

@@ -180,6 +180,16 @@ export function decodePending(value: unknown, issuer: string, clientId: string):
   return value as unknown as PendingAuthorization;
 }
 
+/**
+ * Claims that only bind the ID token to one protocol run (the login's `nonce`, the access token's and the
+ * code's hashes): useless to the app, and SECURITY.md 24 keeps nonces out of state and events.
+ */
+const PROTOCOL_CLAIMS = new Set(['nonce', 'at_hash', 'c_hash', 's_hash']);
+
+/** The ID token's claims as the app sees them: identity and authentication, no protocol values. */
+export const identityClaims = (claims: User): User =>
+  Object.fromEntries(Object.entries(claims).filter(([name]) => !PROTOCOL_CLAIMS.has(name))) as User;
+
 /** Claims that a refreshed ID token must repeat unchanged (OpenID Connect Core §12.2). */
 const STABLE_CLAIMS = ['iss', 'sub', 'aud', 'azp'] as const;
 

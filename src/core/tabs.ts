@@ -11,6 +11,8 @@ import type { KeyValueStore } from './storage.js';
 
 export type TabMessage =
   | { readonly type: 'session-changed' }
+  /** The user logged out in one tab: a logout is for the whole app, even where each tab keeps its own session. */
+  | { readonly type: 'logged-out' }
   | { readonly type: 'lock-released' }
   /** A DPoP server nonce (public, not a secret) learned by one tab, for every tab's next proof. */
   | { readonly type: 'dpop-nonce'; readonly origin: string; readonly nonce: string };
@@ -24,7 +26,7 @@ export interface Tabs {
   onLeader(listener: () => void): void;
   /** Tells every other tab; the sender does not receive its own message. */
   post(message: TabMessage): void;
-  /** Returns the function that stops listening to `session-changed` and `dpop-nonce` messages. */
+  /** Returns the function that stops listening to `session-changed`, `logged-out` and `dpop-nonce` messages. */
   listen(listener: (message: TabMessage) => void): () => void;
   close(): void;
 }
@@ -115,7 +117,7 @@ export function browserTabs(name: string, store: () => Promise<KeyValueStore>): 
   channel?.addEventListener('message', (event: MessageEvent<unknown>) => {
     const message = event.data as TabMessage | null;
     if (message?.type === 'lock-released') for (const wake of [...releaseWaiters]) wake();
-    else if (message?.type === 'session-changed' || (message?.type === 'dpop-nonce' && typeof message.origin === 'string' && typeof message.nonce === 'string')) {
+    else if (message?.type === 'session-changed' || message?.type === 'logged-out' || (message?.type === 'dpop-nonce' && typeof message.origin === 'string' && typeof message.nonce === 'string')) {
       for (const listener of [...listeners]) listener(message);
     }
   });

@@ -93,25 +93,52 @@ export function parseResources(values: readonly (string | ResourceOption)[] | un
 }
 
 /**
- * The prefix `url` is under, or `undefined`: same scheme, host and port (compared as the serialised
- * origin, so default ports and IDNs are normalised by the URL parser), no userinfo, and a path equal to
- * the prefix or below it at a `/` boundary (`/api` never matches `/api-admin`). The URL parser has already
- * resolved `..` and `%2e%2e` segments, so they cannot climb out of the prefix. When prefixes nest, the
- * longest wins: `/api/billing/` has its own token even under `/api/`.
+ * The path a server that decodes once would route: `%2e`, `%2f`, `%5c` and `%3b` percent-decoded (and `\\` read
+ * as `/`), `;` path parameters dropped from every segment (Tomcat, Spring, Jetty), then `.` and `..` segments
+ * resolved. The URL parser leaves encoded dots, slashes and `..;` alone, so `/api/..%2fadmin` is "under
+ * `/api/`" for it while nginx or Tomcat route it to `/admin` (issue 14, defect 3).
  */
-export function matchResource(url: URL, prefixes: readonly ResourcePrefix[]): ResourcePrefix | undefined {
-  if (url.username !== '' || url.password !== '') return undefined;
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
-  const path = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
+export function routedPath(pathname: string): string {
+  const out: string[] = [];
+  for (const part of pathname.replace(/%(2e|2f|5c|3b)/gi, decodeURIComponent).replace(/\\/g, '/').split('/')) {
+    const segment = part.split(';')[0];
+    // Only `startsWith` follows, so `/a/..` may end as `/a` instead of `/a/`: the caller adds the `/`.
+    if (segment === '..') out.length > 1 && out.pop();
+    else if (segment !== '.') out.push(segment!);
+  }
+  return out.join('/');
+}
+
+/** Longest prefix whose origin is `origin` and that `path` (with a trailing `/`) starts with. */
+function longestPrefix(origin: string, path: string, prefixes: readonly ResourcePrefix[]): ResourcePrefix | undefined {
+  const dir = path.endsWith('/') ? path : `${path}/`;
   let best: ResourcePrefix | undefined;
   for (const p of prefixes) {
-    if (url.origin === p.origin && path.startsWith(p.path) && (!best || p.path.length > best.path.length)) best = p;
+    if (origin === p.origin && dir.startsWith(p.path) && (!best || p.path.length > best.path.length)) best = p;
   }
   return best;
 }
 
-/** True only when `url` is under one of the prefixes; see {@link matchResource}. */
-export const matchesResource = (url: URL, prefixes: readonly ResourcePrefix[]): boolean => matchResource(url, prefixes) !== undefined;
+/**
+ * The prefix `url` is under, `undefined`, or `'ambiguous'`: same scheme, host and port (compared as the
+ * serialised origin, so default ports and IDNs are normalised by the URL parser), no userinfo, and a path
+ * equal to the prefix or below it at a `/` boundary (`/api` never matches `/api-admin`). The URL parser has
+ * already resolved `..` and `%2e%2e` segments; `'ambiguous'` means the path is under a prefix for the parser
+ * but a server that decodes `%2f`, `%5c` or drops `;` parameters would route it elsewhere ({@link routedPath}):
+ * such a request must get no token. When prefixes nest, the longest wins: `/api/billing/` has its own token
+ * even under `/api/`.
+ */
+export function matchResource(url: URL, prefixes: readonly ResourcePrefix[]): ResourcePrefix | 'ambiguous' | undefined {
+  if (url.username !== '' || url.password !== '') return undefined;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  const best = longestPrefix(url.origin, url.pathname, prefixes);
+  // An encoded slash that makes no dot segment (GitLab's `projects/group%2Fproject`) routes the same: kept.
+  if (best && longestPrefix(url.origin, routedPath(url.pathname), prefixes) !== best) return 'ambiguous';
+  return best;
+}
+
+/** True only when `url` is under one of the prefixes, unambiguously; see {@link matchResource}. */
+export const matchesResource = (url: URL, prefixes: readonly ResourcePrefix[]): boolean => typeof matchResource(url, prefixes) === 'object';
 
 /**
  * Reduces `value` to a same-origin path (path, query, fragment), or `/` for anything else:

@@ -4,6 +4,7 @@
 
 import { createOAuthClient } from 'browser-oauth';
 import { clientId, issuer, resources, scope, spaOrigin } from '../config';
+import { testOptions } from '../test-options';
 
 export const PAGE = '/react.html';
 
@@ -15,4 +16,5 @@ export const auth = createOAuthClient({
   resources,
   postLogoutRedirectUri: `${spaOrigin}${PAGE}`,
   allowInsecureLoopback: true, // the demo runs on http://127.0.0.1
+  ...testOptions(),
 });

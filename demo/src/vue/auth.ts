@@ -4,6 +4,7 @@
 
 import { createOAuthClient } from 'browser-oauth';
 import { clientId, issuer, resources, scope, spaOrigin } from '../config';
+import { testOptions } from '../test-options';
 
 export const PAGE = '/vue.html';
 
@@ -15,6 +16,7 @@ export const auth = createOAuthClient({
   resources,
   postLogoutRedirectUri: `${spaOrigin}${PAGE}`,
   allowInsecureLoopback: true, // the demo runs on http://127.0.0.1
+  ...testOptions(),
 });
 
 // In development, an edit of this module makes a new client: stop this one (its timers and tab channel).
