@@ -17,6 +17,10 @@ export const REACT_SOURCE = join(ROOT_DIR, 'src', 'react', 'index.ts');
 /** React is what an app using the adapter already ships: external for the react entry (see README). */
 export const REACT_EXTERNAL = ['react', 'react/*', 'react-dom', 'react-dom/*'];
 
+export const VUE_ENTRY = join(BENCH_DIR, 'size', 'browser-oauth-vue.ts');
+/** Likewise Vue for the vue entry. */
+export const VUE_EXTERNAL = ['vue', '@vue/*'];
+
 /** Bare imports that must never reach the core bundle; recorded and left external instead of failing. */
 const FORBIDDEN = /^(react|react-dom|oidc-provider|jose)(\/|$)/;
 

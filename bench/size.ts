@@ -10,7 +10,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_DIR, ESBUILD_VERSION, NOT_LOADED, ROOT_DIR, bundle, loadedSizes, sizes, type Bundled, type Sizes } from './bundle.ts';
-import { REACT_ENTRY, REACT_EXTERNAL, REACT_SOURCE } from './size-budget.ts';
+import { REACT_ENTRY, REACT_EXTERNAL, REACT_SOURCE, VUE_ENTRY, VUE_EXTERNAL } from './size-budget.ts';
 import { writeResultsSection } from './results.ts';
 
 interface Row extends Sizes { name: string; version: string; ours: boolean; note?: string }
@@ -54,6 +54,8 @@ async function ownRows(): Promise<Row[]> {
     console.log('browser-oauth + react adapter: not built yet (src/react/index.ts does not exist)');
     notes.push('browser-oauth + react adapter: not built yet (src/react/index.ts does not exist).');
   }
+  const vue = await bundle(VUE_ENTRY, { external: VUE_EXTERNAL });
+  rows.push({ name: 'browser-oauth + vue adapter', version: ownVersion, ours: true, note: 'vue external', ...measured('browser-oauth-vue.ts', vue) });
 
   if (!existsSync(IIFE)) {
     console.log('dist/browser-oauth.iife.js missing: running `npm run build`');

@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import vue from '@vitejs/plugin-vue';
 import { createLogger, defineConfig, loadEnv, type Plugin } from 'vite';
 
 // The demo SPA. `npm run demo` (demo/server) starts Vite with this file and supplies host/port
@@ -8,7 +9,7 @@ import { createLogger, defineConfig, loadEnv, type Plugin } from 'vite';
 const demoRoot = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
-// Every *.html at the top of demo/ is a page of the multi-page build (index, callback, react,
+// Every *.html at the top of demo/ is a page of the multi-page build (index, callback, react, vue,
 // script-tag): adding a page needs no change here.
 const pages = Object.fromEntries(
   readdirSync(demoRoot)
@@ -20,6 +21,7 @@ const pages = Object.fromEntries(
 const fromDist = process.env.BROWSER_OAUTH_FROM === 'dist';
 const library = fromDist ? `${repoRoot}dist/browser-oauth.js` : `${repoRoot}src/index.ts`;
 const libraryReact = fromDist ? `${repoRoot}dist/react.js` : `${repoRoot}src/react/index.ts`;
+const libraryVue = fromDist ? `${repoRoot}dist/vue.js` : `${repoRoot}src/vue/index.ts`;
 
 /**
  * `/browser-oauth.iife.js` (and its source map) for demo/script-tag.html: the library's `<script>` build,
@@ -87,7 +89,9 @@ function contentSecurityPolicy(env: Record<string, string>, dev: boolean): strin
     "base-uri 'none'",
     "object-src 'none'",
     // The demo never builds HTML from strings; make the browser enforce it (Vite's dev overlay does).
-    ...(dev ? [] : ["require-trusted-types-for 'script'", "trusted-types 'none'"]),
+    // One policy may exist: `vue`, which Vue's runtime creates when it loads (the Vue page) and uses only for
+    // its compiler's static markup and `v-html` (the demo has none); any other string sink stays refused.
+    ...(dev ? [] : ["require-trusted-types-for 'script'", 'trusted-types vue']),
   ].join('; ');
 }
 
@@ -123,6 +127,7 @@ export default defineConfig(({ mode, isPreview }) => {
       alias: [
         { find: /^browser-oauth$/, replacement: library },
         { find: /^browser-oauth\/react$/, replacement: libraryReact },
+        { find: /^browser-oauth\/vue$/, replacement: libraryVue },
       ],
     },
     // The React page's JSX, with React 19's automatic runtime (no plugin: the CSP forbids the
@@ -131,7 +136,8 @@ export default defineConfig(({ mode, isPreview }) => {
     // React's development build in the built demo too: only there does <StrictMode> run effects twice,
     // and the React page is there to show (and the tests to prove) that this never spends a code twice.
     define: { 'process.env.NODE_ENV': JSON.stringify('development') },
-    plugins: [iifeBuild()],
+    // The Vue page's single-file components, compiled at build time: the CSP allows no runtime template compiler.
+    plugins: [iifeBuild(), vue()],
     build: {
       // Per SPA port, so two preview runs on one machine (e.g. e2e with E2E_PORT_BASE) never share a build.
       outDir: `${demoRoot}dist${process.env.SPA_PORT ? `-${process.env.SPA_PORT}` : ''}`,

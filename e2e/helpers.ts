@@ -160,10 +160,10 @@ export async function pageFetch(page: Page, url: string, times = 1): Promise<str
 }
 
 /**
- * Signs in on a page that is its own redirect URI (the React and <script> pages) and returns the
+ * Signs in on a page that is its own redirect URI (the React, Vue and <script> pages) and returns the
  * callback URL the AS redirected to.
  */
-export async function signInOn(page: Page, path: '/react.html' | '/script-tag.html'): Promise<string> {
+export async function signInOn(page: Page, path: '/react.html' | '/vue.html' | '/script-tag.html'): Promise<string> {
   await page.goto(path);
   await expect(status(page)).toHaveText('signedOut');
   await page.getByTestId('sign-in').click();

@@ -1,11 +1,11 @@
 // Type-checks the code the documentation shows, so that an example can never drift from the API.
 //   npm run docs:check          (part of `npm run typecheck`)
 //
-// 1. Every public export of the two entries (src/index.ts, src/react/index.ts) must have a summary and
+// 1. Every public export of the entries (src/index.ts, src/react/index.ts, src/vue/index.ts) must have a summary and
 //    an `@example` in its TSDoc.
 // 2. Every ```ts / ```tsx block in a TSDoc comment under src/, in README.md, demo/README.md and docs/**/*.md
 //    is written to docs/.examples/ (gitignored) as a module and compiled with `tsc --noEmit`:
-//    - 'browser-oauth' and 'browser-oauth/react' resolve to src/ (tsconfig paths);
+//    - 'browser-oauth', 'browser-oauth/react' and 'browser-oauth/vue' resolve to src/ (tsconfig paths);
 //    - SDK names a block uses without importing them are imported for it (one header line);
 //    - what blocks may assume without declaring it (an `auth` client, a `render` function, …) is in
 //      PRELUDE below, and `./auth` is a module exporting `auth`;
@@ -18,13 +18,13 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = join(root, 'docs/.examples');
-const ENTRIES = { 'browser-oauth': 'src/index.ts', 'browser-oauth/react': 'src/react/index.ts' } as const;
+const ENTRIES = { 'browser-oauth': 'src/index.ts', 'browser-oauth/react': 'src/react/index.ts', 'browser-oauth/vue': 'src/vue/index.ts' } as const;
 const LANGS: Record<string, 'ts' | 'tsx'> = { ts: 'ts', typescript: 'ts', tsx: 'tsx' };
 
 /** What an example may use without declaring it. Keep it short: a block that needs more declares it. */
@@ -40,6 +40,15 @@ declare function showMessage(text: string): void;
 /** The app's root component and a loading indicator. */
 declare function App(): import('react').ReactElement;
 declare function Spinner(): import('react').ReactElement;
+/** A Vue single-file component, as a bundler with @vitejs/plugin-vue imports it. */
+declare module '*.vue' {
+  const component: import('vue').Component;
+  export default component;
+}
+/** Vite's hot-module API, as far as the examples use it. */
+interface ImportMeta {
+  readonly hot?: { accept(): void; dispose(callback: () => void): void };
+}
 `;
 const AUTH_MODULE = `// \`import { auth } from './auth'\` in an example: the app's one client.
 import type { OAuthClient } from 'browser-oauth';
@@ -184,8 +193,16 @@ function header(block: Block, api: readonly PublicName[]): string[] {
   // A name mentioned only in a comment is not used: importing it would be an unused import (TS6133).
   const code = block.code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)\/\/.*$/gm, '$1');
   const lines = [`// Generated from ${block.source}:${block.line} by scripts/check-examples.ts. Do not edit.`];
-  for (const module of Object.keys(ENTRIES) as Array<keyof typeof ENTRIES>) {
-    const used = api.filter((n) => n.module === module && !own.has(n.name) && !declared.has(n.name) && new RegExp(`\\b${n.name}\\b`).test(code));
+  // A name two entries export (`useOAuth` of react and vue) comes from the entry the block is in, else the first.
+  const modules = (Object.keys(ENTRIES) as Array<keyof typeof ENTRIES>).sort(
+    (a, b) => Number(block.source.startsWith(dirname(ENTRIES[b]))) - Number(block.source.startsWith(dirname(ENTRIES[a]))),
+  );
+  const taken = new Set<string>();
+  for (const module of modules) {
+    const used = api.filter(
+      (n) => n.module === module && !own.has(n.name) && !declared.has(n.name) && !taken.has(n.name) && new RegExp(`\\b${n.name}\\b`).test(code),
+    );
+    for (const n of used) taken.add(n.name);
     if (used.length) lines.push(`import { ${used.map((n) => (n.isValue ? n.name : `type ${n.name}`)).join(', ')} } from '${module}';`);
   }
   return lines;

@@ -138,6 +138,13 @@ async function main(): Promise<void> {
     await page.getByTestId('api-status').filter({ hasText: '200' }).waitFor();
     await shoot(page, 'react-signed-in');
 
+    // 5. The Vue page: the same session again.
+    await page.goto(`${SPA}/vue.html`);
+    await page.getByTestId('status').filter({ hasText: 'signedIn' }).waitFor();
+    await page.getByTestId('call-api').click();
+    await page.getByTestId('api-status').filter({ hasText: '200' }).waitFor();
+    await shoot(page, 'vue-signed-in');
+
     await context.close();
   } finally {
     await browser.close();

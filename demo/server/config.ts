@@ -61,14 +61,14 @@ export interface DemoConfig {
   misconfigure: Misconfiguration[];
 }
 
-/** Every redirect URI of the demo client: the SPA's three pages, then {@link DemoConfig.extraRedirectUris}. */
+/** Every redirect URI of the demo client: the SPA's four pages, then {@link DemoConfig.extraRedirectUris}. */
 export function redirectUrisOf(cfg: DemoConfig): string[] {
-  return [...['/callback.html', '/react.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`), ...cfg.extraRedirectUris];
+  return [...['/callback.html', '/react.html', '/vue.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`), ...cfg.extraRedirectUris];
 }
 
 /** Where RP-initiated logout may return: the SPA's pages, and each extra redirect URI and its origin's root. */
 export function postLogoutRedirectUrisOf(cfg: DemoConfig): string[] {
-  const spa = ['/', '/index.html', '/react.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`);
+  const spa = ['/', '/index.html', '/react.html', '/vue.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`);
   return [...new Set([...spa, ...cfg.extraRedirectUris, ...cfg.extraOrigins.map((o) => `${o}/`)])];
 }
 

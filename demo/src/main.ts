@@ -264,12 +264,13 @@ function header(state: AuthState): HTMLElement {
       'div',
       { class: 'topbar-inner' },
       h('a', { class: 'brand', href: '/' }, h('img', { src: '/favicon.svg', alt: '', width: 28, height: 28 }), h('span', null, 'browser-oauth demo')),
-      // The same session on the React and <script> pages of the demo.
+      // The same session on the React, Vue and <script> pages of the demo.
       h(
         'nav',
         { class: 'topbar-nav', 'aria-label': 'Demo pages' },
         h('a', { href: '/', 'aria-current': 'page' }, 'TypeScript'),
         h('a', { href: '/react.html', class: 'muted' }, 'React'),
+        h('a', { href: '/vue.html', class: 'muted' }, 'Vue'),
         h('a', { href: '/script-tag.html', class: 'muted' }, '<script>'),
       ),
       h(

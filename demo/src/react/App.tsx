@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useOAuth, type UseOAuthResult } from 'browser-oauth/react';
 import { apiUrl } from '../config';
+import { callApi, type Call } from '../present';
 import { PAGE } from './auth';
 import { describe, displayName, Icon, initials, Layout, LoadingCard, Spinner, type Shown } from './ui';
 
@@ -186,33 +187,12 @@ function Countdown() {
   );
 }
 
-interface Call {
-  readonly pending: boolean;
-  readonly status?: number;
-  readonly body?: string;
-  readonly ms?: number;
-}
-
 function ApiCard({ fetch }: { fetch: Session['fetch'] }) {
   const url = `${apiUrl}me`;
   const [call, setCall] = useState<Call>();
-  const callApi = async () => {
+  const send = async () => {
     setCall({ pending: true });
-    const started = performance.now();
-    try {
-      const response = await fetch(url, { headers: { accept: 'application/json' } });
-      const text = await response.text();
-      let body = text;
-      try {
-        body = JSON.stringify(JSON.parse(text), null, 2);
-      } catch {
-        // not JSON: shown as it came
-      }
-      setCall({ pending: false, status: response.status, body, ms: performance.now() - started });
-    } catch (err) {
-      const shown = describe(err);
-      setCall({ pending: false, status: shown.status, body: JSON.stringify({ error: shown.code, error_description: shown.description }, null, 2), ms: performance.now() - started });
-    }
+    setCall(await callApi(fetch, url));
   };
   const tone = call?.status === undefined ? 'bad' : call.status < 300 ? 'ok' : call.status >= 400 ? 'bad' : 'neutral';
   return (
@@ -222,7 +202,7 @@ function ApiCard({ fetch }: { fetch: Session['fetch'] }) {
         <span className="muted small">via useOAuth().fetch</span>
       </div>
       <div className="button-row">
-        <button type="button" className="api-button api-button-primary" data-testid="call-api" title={`GET ${url}`} disabled={call?.pending} onClick={() => void callApi()}>
+        <button type="button" className="api-button api-button-primary" data-testid="call-api" title={`GET ${url}`} disabled={call?.pending} onClick={() => void send()}>
           <span className="api-button-icon">{call?.pending ? <Spinner small /> : <Icon name="lock" />}</span>
           <span className="api-button-text">
             <span className="api-button-label">Call protected API</span>

@@ -3,9 +3,12 @@
 // there the hook would suspend or throw again.
 
 import { Component, type ReactNode } from 'react';
-import { OAuthError, type AuthStatus, type OAuthClient, type User } from 'browser-oauth';
+import type { AuthStatus, OAuthClient, User } from 'browser-oauth';
 import { apiUrl, clientId, issuer } from '../config';
 import { icons } from '../dom';
+import { describe, displayName, initials, STATUS_LABEL } from '../present';
+
+export { describe, displayName, initials, type Shown } from '../present';
 
 export function Icon({ name, className = 'icon' }: { name: keyof typeof icons; className?: string }) {
   return (
@@ -19,31 +22,8 @@ export function Icon({ name, className = 'icon' }: { name: keyof typeof icons; c
 
 export const Spinner = ({ small = false }: { small?: boolean }) => <span className={small ? 'spinner spinner-sm' : 'spinner'} aria-hidden="true" />;
 
-export function displayName(user: User): string {
-  for (const key of ['name', 'preferred_username', 'email', 'sub']) {
-    const v = user[key];
-    if (typeof v === 'string' && v) return v;
-  }
-  return 'Signed-in user';
-}
-
-export function initials(name: string): string {
-  const parts = name.replace(/@.*/, '').split(/[\s._-]+/).filter(Boolean);
-  return ((parts[0]?.[0] ?? '?') + (parts[1]?.[0] ?? '')).toUpperCase();
-}
-
-const STATUS_LABEL: Record<AuthStatus, string> = {
-  loading: 'Checking for a session',
-  signedOut: 'Not signed in',
-  authorizing: 'Redirecting to the authorization server',
-  exchanging: 'Exchanging the authorization code',
-  signedIn: 'Signed in',
-  refreshing: 'Renewing the access token',
-  error: 'Sign-in failed',
-};
-
-/** The demo's three pages, one session: the same links on each (hidden on phones, like the user name). */
-export function PageNav({ current }: { current: '/' | '/react.html' | '/script-tag.html' }) {
+/** The demo's four pages, one session: the same links on each (hidden on phones, like the user name). */
+export function PageNav({ current }: { current: '/' | '/react.html' | '/vue.html' | '/script-tag.html' }) {
   const link = (href: typeof current, label: string) => (
     <a href={href} aria-current={href === current ? 'page' : undefined} className={href === current ? undefined : 'muted'}>
       {label}
@@ -53,6 +33,7 @@ export function PageNav({ current }: { current: '/' | '/react.html' | '/script-t
     <nav className="topbar-user" aria-label="Demo pages">
       {link('/', 'TypeScript')}
       {link('/react.html', 'React')}
+      {link('/vue.html', 'Vue')}
       {link('/script-tag.html', '<script>')}
     </nav>
   );
@@ -119,19 +100,6 @@ export function LoadingCard({ title, text, children }: { title: string; text: st
       {children}
     </section>
   );
-}
-
-/** What the page shows for a failure: the stable code and a description (plain text, never HTML). */
-export interface Shown {
-  readonly code: string;
-  readonly description: string;
-  readonly status?: number | undefined;
-}
-
-export function describe(err: unknown): Shown {
-  if (err instanceof OAuthError) return { code: err.code, description: err.errorDescription || err.message, status: err.status };
-  if (err instanceof TypeError) return { code: 'network', description: err.message || 'The request failed.' };
-  return { code: 'unexpected', description: err instanceof Error ? err.message : String(err) };
 }
 
 /** The card of the `error` state, rendered by the error boundary that `throwErrors` reaches. */
