@@ -51,7 +51,7 @@ export function fakeEffects(routes: Record<string, Route>) {
     now: () => now,
     openStore: async () => ({ store }),
     tabs: (): Tabs => ({
-      withLock: (task) => task(),
+      withLock: (task) => task(async () => undefined),
       isLeader: () => true,
       onLeader: () => undefined,
       post: () => undefined,

@@ -15,7 +15,7 @@ function bus() {
   return (): Tabs => {
     let own: ((message: TabMessage) => void) | undefined;
     return {
-      withLock: (task) => task(),
+      withLock: (task) => task(async () => undefined),
       isLeader: () => true,
       onLeader: () => undefined,
       // Like BroadcastChannel: every other member, asynchronously, never the sender.

@@ -50,7 +50,7 @@ const tokenResponse =
 /** Posts on the tab channel, recorded: another tab must hear of a session that is gone. */
 function recordingTabs(posts: string[]): () => Tabs {
   return () => ({
-    withLock: (task) => task(),
+    withLock: (task) => task(async () => undefined),
     isLeader: () => true,
     onLeader: () => undefined,
     post: (message) => void posts.push(message.type),

@@ -78,6 +78,12 @@ export interface Effects {
 const PENDING_MAX_AGE_MS = 60 * 60 * 1000;
 /** Tries of a refresh that failed transiently (network, 5xx, timeout), with these pauses between them. */
 const REFRESH_RETRY_DELAYS_MS = [250, 1000];
+/**
+ * The longest one bounded refresh holds the cross-tab lock: every try may take two requests (a DPoP nonce
+ * retry) of `timeout` each, plus the pauses with their jitter, plus a margin for storage.
+ */
+export const refreshHoldMs = (timeout: number): number =>
+  (REFRESH_RETRY_DELAYS_MS.length + 1) * 2 * timeout + 1.5 * REFRESH_RETRY_DELAYS_MS.reduce((a, b) => a + b, 0) + 5_000;
 /** Leeway before expiry: a fifth of the token's lifetime, at most a minute (never a refresh loop). */
 const MAX_LEEWAY_MS = 60_000;
 /** The renewal timer never fires sooner than this after it is set. */
@@ -428,7 +434,12 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
    * resource's token (`resource` set), the response's access token is stored under that indicator and
    * everything else of the session (its own token included) is kept; the refresh token rotates all the same.
    */
-  async function refreshGrant(kv: KeyValueStore, current: StoredSession & { refreshToken: string }, resource: string | undefined): Promise<StoredSession> {
+  async function refreshGrant(
+    kv: KeyValueStore,
+    current: StoredSession & { refreshToken: string },
+    resource: string | undefined,
+    confirm: () => Promise<void>,
+  ): Promise<StoredSession> {
     const { as } = current;
     const client = oauthClient(as);
     for (let attempt = 0; ; attempt++) {
@@ -441,6 +452,8 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
             additionalParameters: resourceParams(resource, true),
             ...(keyPair && { DPoP: nonces.handle(client, keyPair) }),
           };
+          // Still this tab's turn? A lease may have lapsed while this tab was frozen (issue 14, defect 7).
+          await confirm();
           const response = await o.refreshTokenGrantRequest(as, client, o.None(), current.refreshToken, options);
           return o.processRefreshTokenResponse(as, client, response);
         });
@@ -510,7 +523,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     dispatch({ type: 'REFRESH_STARTED' });
     const run = (async () => {
       try {
-        const next = await channel().withLock(async () => {
+        const next = await channel().withLock(async (confirm) => {
           const kv = await store();
           // Another tab may have refreshed (or logged out) while this one waited for the lock.
           const current = newest(await readSession(kv, config.issuer.href, config.clientId, () => channel().post({ type: 'session-changed' })));
@@ -524,7 +537,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
             throw new OAuthError('refresh_token_required', 'A token for this resource needs a refresh token (ask for offline_access)');
           }
           try {
-            const refreshed = await refreshGrant(kv, current as StoredSession & { refreshToken: string }, resource);
+            const refreshed = await refreshGrant(kv, current as StoredSession & { refreshToken: string }, resource, confirm);
             channel().post({ type: 'session-changed' });
             return refreshed;
           } catch (err) {
@@ -915,7 +928,7 @@ export function browserEffects(): Effects {
     fetch: (input, init) => fetch(input, init),
     now: () => Date.now(),
     openStore: (config, onFallback, read) => openStore(config.name, onFallback, read),
-    tabs: (config, store) => browserTabs(config.name, store),
+    tabs: (config, store) => browserTabs(config.name, store, refreshHoldMs(config.timeout)),
     location: () => new URL(location.href),
     replaceLocation: (url) => history.replaceState(history.state, '', url.href),
     navigate: (url) => location.assign(url.href),

@@ -18,8 +18,11 @@ export type TabMessage =
   | { readonly type: 'dpop-nonce'; readonly origin: string; readonly nonce: string };
 
 export interface Tabs {
-  /** Runs `task` while holding the client's lock in every tab of the origin. */
-  withLock<T>(task: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `task` while holding the client's lock in every tab of the origin. `confirm` resolves when the lock
+   * is still this tab's (and keeps it so for a while): call it right before presenting a refresh token.
+   */
+  withLock<T>(task: (confirm: () => Promise<void>) => Promise<T>): Promise<T>;
   /** Whether this tab is the one that renews proactively. */
   isLeader(): boolean;
   /** Calls `listener` when this tab becomes the leader. */
@@ -32,25 +35,25 @@ export interface Tabs {
 }
 
 const lockTimeout = () => new OAuthError('timeout', 'Timed out waiting for another tab to finish renewing');
+/** Web Locks and the tab-local lock cannot be lost while held. */
+const held = async (): Promise<void> => undefined;
 
 /** A lock that only excludes callers in this tab. */
 export function tabLocalLock(): Tabs['withLock'] {
   let tail: Promise<unknown> = Promise.resolve();
   return (task) => {
-    const run = tail.then(task, task);
+    const run = tail.then(() => task(held), () => task(held));
     tail = run.catch(() => undefined);
     return run;
   };
 }
 
 export const LEASE_KEY = 'lease';
-/** How long a lease lasts without a heartbeat: a crashed or frozen holder blocks others at most this long. */
-export const LEASE_MS = 10_000;
 /**
  * The longest a tab waits for the lock before giving up with a (transient) `timeout`: longer than any
- * bounded refresh, and a bound on a holder that can never finish (a tab frozen mid-refresh).
+ * bounded refresh (`holdMs`) and a bound on a holder that can never finish (a tab frozen mid-refresh).
  */
-const LOCK_WAIT_MS = 60_000;
+const lockWaitMs = (holdMs: number): number => Math.max(60_000, holdMs + 10_000);
 
 interface Lease {
   readonly owner: string;
@@ -58,6 +61,12 @@ interface Lease {
 }
 
 export interface LeaseOptions {
+  /**
+   * How long a lease lasts from its last renewal: the longest bounded refresh, so that a holder whose
+   * heartbeat a background tab's throttled timers delay still owns it until its refresh ends (issue 14,
+   * defect 7). A crashed holder blocks the others at most this long.
+   */
+  holdMs: number;
   store: () => Promise<KeyValueStore>;
   now: () => number;
   /** Resolves after `ms`, or earlier when another tab releases the lease. */
@@ -69,17 +78,21 @@ export interface LeaseOptions {
 /**
  * Where Web Locks are missing: a lease record in IndexedDB, taken and renewed with compare-and-set
  * transactions, expiring so that a tab that crashed while holding it cannot block the others forever.
+ * A lease is not a lock for a holder the browser froze past its expiry: `confirm` renews it just before
+ * the refresh token is presented, and fails if another tab took it meanwhile. What remains: a holder
+ * frozen between `confirm` and its request reaching the AS for longer than `holdMs`.
  */
 export function leaseLock(options: LeaseOptions): Tabs['withLock'] {
   const local = tabLocalLock();
-  const held = (value: unknown): value is Lease =>
+  const isLease = (value: unknown): value is Lease =>
     typeof value === 'object' && value !== null && typeof (value as Lease).owner === 'string' && typeof (value as Lease).expires === 'number';
+  const ours = (current: unknown) => isLease(current) && current.owner === options.owner;
   return (task) =>
     local(async () => {
       const kv = await options.store();
-      const mine = (): Lease => ({ owner: options.owner, expires: options.now() + LEASE_MS });
-      const free = (current: unknown) => !held(current) || current.expires <= options.now() || current.owner === options.owner;
-      const deadline = options.now() + LOCK_WAIT_MS;
+      const mine = (): Lease => ({ owner: options.owner, expires: options.now() + options.holdMs });
+      const free = (current: unknown) => !isLease(current) || current.expires <= options.now() || current.owner === options.owner;
+      const deadline = options.now() + lockWaitMs(options.holdMs);
       let pause = 25;
       while (!(await kv.replaceIf(LEASE_KEY, free, mine()))) {
         if (options.now() > deadline) throw lockTimeout();
@@ -87,13 +100,16 @@ export function leaseLock(options: LeaseOptions): Tabs['withLock'] {
         pause = Math.min(pause * 2, 500);
       }
       const heartbeat = setInterval(() => {
-        void kv.replaceIf(LEASE_KEY, (current) => held(current) && current.owner === options.owner, mine()).catch(() => undefined);
-      }, LEASE_MS / 3);
+        void kv.replaceIf(LEASE_KEY, ours, mine()).catch(() => undefined);
+      }, 3_000);
+      const confirm = async (): Promise<void> => {
+        if (!(await kv.replaceIf(LEASE_KEY, ours, mine()))) throw new OAuthError('timeout', 'Another tab took over the renewal');
+      };
       try {
-        return await task();
+        return await task(confirm);
       } finally {
         clearInterval(heartbeat);
-        await kv.replaceIf(LEASE_KEY, (current) => held(current) && current.owner === options.owner, undefined).catch(() => undefined);
+        await kv.replaceIf(LEASE_KEY, ours, undefined).catch(() => undefined);
         options.onReleased();
       }
     });
@@ -104,7 +120,7 @@ export function leaseLock(options: LeaseOptions): Tabs['withLock'] {
  * browser even when its tab is closed mid-refresh, and a leader lock held for the tab's lifetime.
  * Without: the lease above, and every tab renews (the lease still lets only one refresh at a time).
  */
-export function browserTabs(name: string, store: () => Promise<KeyValueStore>): Tabs {
+export function browserTabs(name: string, store: () => Promise<KeyValueStore>, holdMs: number): Tabs {
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
   const channel = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel(name) : undefined;
   const listeners = new Set<(message: TabMessage) => void>();
@@ -136,12 +152,13 @@ export function browserTabs(name: string, store: () => Promise<KeyValueStore>): 
   }
 
   const withLock: Tabs['withLock'] = locks
-    ? <T>(task: () => Promise<T>) =>
-        (locks.request(name, { signal: AbortSignal.timeout(LOCK_WAIT_MS) }, () => task()) as Promise<T>).catch((err: unknown) => {
+    ? <T>(task: (confirm: () => Promise<void>) => Promise<T>) =>
+        (locks.request(name, { signal: AbortSignal.timeout(lockWaitMs(holdMs)) }, () => task(held)) as Promise<T>).catch((err: unknown) => {
           // Only the wait is bounded: once granted, the signal no longer applies and errors are the task's.
           throw err instanceof DOMException && err.name === 'TimeoutError' ? lockTimeout() : err;
         })
     : leaseLock({
+        holdMs,
         store,
         now: () => Date.now(),
         wait: (ms) =>
