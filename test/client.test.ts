@@ -280,11 +280,27 @@ describe('logout', () => {
   });
 
   it('wipes even when revocation fails', async () => {
-    const { client, fake } = await signedIn();
-    fake.effects.fetch = async () => {
-      throw new TypeError('Failed to fetch');
-    };
+    // The client keeps the fetch it was created with: the failure must be the revocation endpoint's own
+    // (issue 14: reassigning effects.fetch after creation changed nothing, so this test never failed one).
+    let revocations = 0;
+    const fake = fakeEffects({
+      [`${ISSUER}/.well-known/openid-configuration`]: () => json(metadata),
+      [metadata.token_endpoint]: () => json({ access_token: 'at1', token_type: 'Bearer', expires_in: 60, refresh_token: 'rt1' }),
+      [metadata.revocation_endpoint]: () => {
+        revocations++;
+        throw new TypeError('Failed to fetch');
+      },
+    });
+    const client = createClientWith(resolveConfig(options), fake.effects);
+    await client.init();
+    await client.login();
+    const state = new URL(fake.navigations.at(-1)!).searchParams.get('state');
+    await client.handleRedirect(`https://app.example/cb?code=c&state=${state}&iss=${encodeURIComponent(ISSUER)}`);
+    expect(client.state.status).toBe('signedIn');
+
     await client.logout();
+    expect(revocations).toBe(1); // it really was tried, and it really failed
+    expect(fake.warnings.some((w) => w.includes('Revoking the refresh token failed'))).toBe(true);
     expect(await fake.store.entries()).toEqual([]);
     expect(client.state.status).toBe('signedOut');
   });
