@@ -40,13 +40,15 @@ describe('bundle boundaries', () => {
     }
   });
 
-  it('the core, for the whole job, stays under its 19 KB gzip ceiling (the 10 KB goal of issue 6 is not met)', async () => {
+  it('the core, for the whole job, stays under its 19.5 KB gzip ceiling (the 10 KB goal of issue 6 is not met)', async () => {
     // The job of bench/size/browser-oauth.ts (login, callback, renewal, API call, logout through "."),
     // measured exactly as bench/size.ts measures it. A ratchet against growth, not the goal: oauth4webapi and
     // idb-keyval used directly for the same job with DPoP (bench/size/floor-dpop.ts) are 9.0 KB already.
     const { coreGzip, coreImportsReact, coreImportsDemo } = await measureCore();
     expect(coreGzip).toBeGreaterThan(10 * 1024); // the job really is in there
-    expect(coreGzip).toBeLessThanOrEqual(19 * 1024);
+    // 19 KB until issue 22: the fixes for real servers (any 4xx ends a grant, the end-session state, the ID-token
+    // algorithms, two CORS warnings) cost 0.6 KB.
+    expect(coreGzip).toBeLessThanOrEqual(19.5 * 1024);
     expect({ coreImportsReact, coreImportsDemo }).toEqual({ coreImportsReact: false, coreImportsDemo: false });
   });
 
