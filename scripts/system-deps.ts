@@ -48,6 +48,14 @@ export const SYSTEM_DEPENDENCIES: readonly SystemDependency[] = [
     preferred: playwrightChromium,
     packages: ['chromium'],
   },
+  {
+    name: 'Glewlwyd',
+    neededBy: 'the Glewlwyd end-to-end project (e2e/glewlwyd.spec.ts, scripts/glewlwyd.ts)',
+    env: 'GLEWLWYD_PATH',
+    candidates: ['/usr/bin/glewlwyd', 'glewlwyd'],
+    // sqlite3 (the CLI that loads the packaged init script) comes with it.
+    packages: ['glewlwyd'],
+  },
 ];
 
 /**

@@ -10,6 +10,8 @@ export type DemoClient = ReturnType<typeof createOAuthClient>;
 interface TestOptions {
   timeout?: number;
   maxResponseBytes?: number;
+  /** `false`: Bearer tokens although the AS offers DPoP (the Bearer-mode tests against another AS). */
+  dpop?: boolean;
 }
 
 /**
@@ -23,6 +25,7 @@ function testOptions(): TestOptions {
   return {
     ...(typeof given.timeout === 'number' && { timeout: given.timeout }),
     ...(typeof given.maxResponseBytes === 'number' && { maxResponseBytes: given.maxResponseBytes }),
+    ...(typeof given.dpop === 'boolean' && { dpop: given.dpop }),
   };
 }
 
