@@ -3,7 +3,8 @@ import { ports } from '../playwright.config';
 import { serveDemoSpa } from '../scripts/demo-spa';
 import { startGlewlwyd, type RunningGlewlwyd } from '../scripts/glewlwyd';
 import { clientOptions, forceRefresh } from './hostile-helpers';
-import { status, storedEntries, type StoredSessionShape } from './helpers';
+import { status, storedEntries } from './helpers';
+import { databaseOf, fetchJson, requestsTo, sessionIn } from './other-servers';
 
 /**
  * The demo app against Glewlwyd 2.7.5 (Debian's `glewlwyd`, an OpenID Connect server written in C): a second,
@@ -27,7 +28,7 @@ test.beforeAll(async () => {
     // The demo's API buttons are not used here: the protected resource is Glewlwyd's own userinfo endpoint.
     env: { VITE_ISSUER: glewlwyd.issuer, VITE_CLIENT_ID: glewlwyd.clientId, VITE_SCOPE: glewlwyd.scope, VITE_API_URL: `${glewlwyd.issuer}/` },
   });
-  database = `browser-oauth:${glewlwyd.issuer}:${glewlwyd.clientId}`;
+  database = databaseOf(glewlwyd.issuer, glewlwyd.clientId);
 });
 
 test.afterAll(async () => {
@@ -35,19 +36,11 @@ test.afterAll(async () => {
   await glewlwyd?.stop();
 });
 
-/** Every request the page makes to Glewlwyd (its own pages included). */
-function glewlwydRequests(page: Page): Request[] {
-  const seen: Request[] = [];
-  page.on('request', (request) => {
-    if (request.url().startsWith(GLEWLWYD)) seen.push(request);
-  });
-  return seen;
-}
 
 const tokenRequests = (seen: Request[], grant: string) =>
   seen.filter((r) => r.url() === `${glewlwyd.issuer}/token` && r.method() === 'POST' && new URLSearchParams(r.postData() ?? '').get('grant_type') === grant);
 
-const session = async (page: Page) => (await storedEntries(page, database)).session as StoredSessionShape | undefined;
+const session = (page: Page) => sessionIn(page, database);
 
 /** Signs in through Glewlwyd's own login page. */
 async function signIn(page: Page): Promise<void> {
@@ -68,7 +61,7 @@ test('DPoP: sign-in, reload with zero requests, forced refresh with rotation, au
   page.on('console', (m) => {
     if (m.type() === 'warning' && m.text().includes('browser-oauth')) warnings.push(m.text());
   });
-  const seen = glewlwydRequests(page);
+  const seen = requestsTo(page, GLEWLWYD);
   await signIn(page);
   const first = await session(page);
   expect(first?.tokenType).toBe('dpop');
@@ -91,10 +84,7 @@ test('DPoP: sign-in, reload with zero requests, forced refresh with rotation, au
   expect(await refresh!.headerValue('dpop')).toMatch(/^ey/);
 
   // auth.fetch to Glewlwyd's userinfo endpoint: a DPoP token and a proof.
-  const userinfo = await page.evaluate(async (url) => {
-    const response = await window.__auth.fetch(url);
-    return { status: response.status, body: (await response.json()) as { sub?: string } };
-  }, `${glewlwyd.issuer}/userinfo`);
+  const userinfo = await fetchJson(page, `${glewlwyd.issuer}/userinfo`);
   expect(userinfo.status).toBe(200);
   expect(userinfo.body.sub).toBeTruthy();
   const call = seen.find((r) => r.url() === `${glewlwyd.issuer}/userinfo`);

@@ -1,9 +1,10 @@
-import { expect, test, type Page, type Request } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { ports } from '../playwright.config';
 import { serveDemoSpa } from '../scripts/demo-spa';
 import { startLemonLdap, type RunningLemonLdap } from '../scripts/lemonldap-ng';
 import { forceRefresh } from './hostile-helpers';
-import { status, storedEntries, type StoredSessionShape } from './helpers';
+import { status, storedEntries } from './helpers';
+import { databaseOf, fetchJson, requestsTo, sessionIn } from './other-servers';
 
 /**
  * The demo app against LemonLDAP::NG 2.16.1 (Debian's `lemonldap-ng`: a widely deployed SSO, Perl behind nginx).
@@ -26,7 +27,7 @@ test.beforeAll(async () => {
     port: ports.llngSpa,
     env: { VITE_ISSUER: llng.issuer, VITE_CLIENT_ID: llng.clientId, VITE_SCOPE: llng.scope, VITE_API_URL: `${llng.issuer}oauth2/` },
   });
-  database = `browser-oauth:${llng.issuer}:${llng.clientId}`;
+  database = databaseOf(llng.issuer, llng.clientId);
 });
 
 test.afterAll(async () => {
@@ -34,15 +35,8 @@ test.afterAll(async () => {
   await llng?.stop();
 });
 
-function portalRequests(page: Page): Request[] {
-  const seen: Request[] = [];
-  page.on('request', (request) => {
-    if (request.url().startsWith(llng.issuer)) seen.push(request);
-  });
-  return seen;
-}
 
-const session = async (page: Page) => (await storedEntries(page, database)).session as (StoredSessionShape & { idToken: string }) | undefined;
+const session = (page: Page) => sessionIn(page, database);
 
 async function signIn(page: Page): Promise<void> {
   await page.goto('/');
@@ -56,11 +50,11 @@ async function signIn(page: Page): Promise<void> {
 }
 
 test('sign-in with an RS512 ID token, reload with zero requests, forced refresh keeping the refresh token, auth.fetch to userinfo, logout back at the app', async ({ page }) => {
-  const seen = portalRequests(page);
+  const seen = requestsTo(page, llng.issuer);
   await signIn(page);
   const first = await session(page);
   expect(first?.tokenType).toBe('bearer');
-  expect(JSON.parse(Buffer.from(first!.idToken.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'RS512' });
+  expect(JSON.parse(Buffer.from(first!.idToken!.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'RS512' });
 
   seen.length = 0;
   await page.reload();
@@ -73,10 +67,7 @@ test('sign-in with an RS512 ID token, reload with zero requests, forced refresh 
   expect(second?.accessToken).not.toBe(first?.accessToken);
   expect(second?.refreshToken).toBe(first?.refreshToken);
 
-  const userinfo = await page.evaluate(async (url) => {
-    const response = await window.__auth.fetch(url);
-    return { status: response.status, body: (await response.json()) as { sub?: string } };
-  }, `${llng.issuer}oauth2/userinfo`);
+  const userinfo = await fetchJson(page, `${llng.issuer}oauth2/userinfo`);
   expect(userinfo).toMatchObject({ status: 200, body: { sub: llng.user.username } });
 
   // End-session (no confirmation page: LogoutBypassConfirm) sends the browser back with the state it was given.
