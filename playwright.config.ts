@@ -8,7 +8,25 @@ import { binaryOf } from './scripts/system-deps';
  */
 const base = Number(process.env.E2E_PORT_BASE ?? 4100);
 /** `E2E_PORT_BASE` moves every port, so two runs on one machine do not collide. */
-export const ports = { as: base, api: base + 1, other: base + 2, spa: base + 1173 } as const;
+export const ports = {
+  as: base,
+  api: base + 1,
+  other: base + 2,
+  spa: base + 1173,
+  glewlwydSpa: base + 10,
+  glewlwyd: base + 11,
+  llngSpa: base + 20,
+  llng: base + 21,
+} as const;
+
+/**
+ * Projects against other, real authorization servers (Debian packages, see scripts/system-deps.ts): each spec
+ * starts its own server and its own build of the demo pointed at it, so the other projects never wait for them.
+ */
+const otherServers = [
+  { name: 'glewlwyd', spec: 'glewlwyd.spec.ts', spa: ports.glewlwydSpa },
+  { name: 'lemonldap-ng', spec: 'lemonldap-ng.spec.ts', spa: ports.llngSpa },
+];
 
 export default defineConfig({
   testDir: 'e2e',
@@ -37,7 +55,10 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: 'chromium' }],
+  projects: [
+    { name: 'chromium', testIgnore: otherServers.map((s) => `**/${s.spec}`) },
+    ...otherServers.map((s) => ({ name: s.name, testMatch: `**/${s.spec}`, use: { baseURL: `http://127.0.0.1:${s.spa}` } })),
+  ],
   webServer: {
     command: 'npx tsx demo/server/main.ts --mode preview',
     url: `http://127.0.0.1:${ports.spa}/`,

@@ -79,7 +79,7 @@ export async function signIn(page: Page, path = '/'): Promise<string> {
 }
 
 /** Every key and value in the SDK's IndexedDB store, read from inside the page. */
-export async function storedEntries(page: Page): Promise<Record<string, unknown>> {
+export async function storedEntries(page: Page, database = DB_NAME): Promise<Record<string, unknown>> {
   return page.evaluate(async (name) => {
     const databases = await indexedDB.databases();
     if (!databases.some((db) => db.name === name)) return {};
@@ -104,7 +104,7 @@ export async function storedEntries(page: Page): Promise<Record<string, unknown>
     } finally {
       db.close();
     }
-  }, DB_NAME);
+  }, database);
 }
 
 export interface StoredSessionShape {

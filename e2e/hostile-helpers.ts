@@ -29,7 +29,10 @@ export async function faultStats(): Promise<FaultStats> {
  * Shorter SDK limits for the demo client, on every page this tab or context loads (the callback included).
  * Honoured only by the e2e build of the demo (VITE_TEST_HOOKS=1).
  */
-export async function clientOptions(target: Page | BrowserContext, options: { timeout?: number; maxResponseBytes?: number; storage?: 'memory' }): Promise<void> {
+export async function clientOptions(
+  target: Page | BrowserContext,
+  options: { timeout?: number; maxResponseBytes?: number; storage?: 'memory'; dpop?: boolean },
+): Promise<void> {
   await target.addInitScript((o) => {
     window.__authTestOptions = o;
   }, options);

@@ -68,6 +68,9 @@ const exchangeCases: ExchangeCase[] = [
   { name: 'sends a 5 MB body (chunked, no length)', faults: [{ kind: 'huge', chunked: true }], code: 'response_too_large' },
   { name: 'answers 503 with a JSON error', faults: [{ kind: 'status', status: 503 }], code: 'server_error' },
   { name: 'answers 502 with an HTML page', faults: [{ kind: 'status', status: 502, html: true }], code: 'server_error' },
+  // Issue 22: a 4xx to the code exchange, whatever its body, is the grant refused for good.
+  { name: 'answers 400 with an empty body', faults: [{ kind: 'status', status: 400, empty: true }], code: 'invalid_grant' },
+  { name: 'answers 400 invalid_request', faults: [{ kind: 'status', status: 400, error: 'invalid_request' }], code: 'invalid_grant' },
   // Valid JSON served as text/html: see e2e/hostile-regressions.spec.ts.
   { name: 'answers malformed JSON', faults: [{ kind: 'malformed' }], code: 'invalid_response' },
   { name: 'redirects to another origin', faults: [{ kind: 'redirect' }], code: 'invalid_response' },
@@ -203,8 +206,12 @@ const refreshCases: RefreshCase[] = [
   { name: 'answers 502 HTML (three times)', faults: three({ kind: 'status', status: 502, html: true }), code: 'server_error', requests: 3, outcome: 'kept' },
   { name: 'sends 5 MB', faults: [{ kind: 'huge', chunked: true }], code: 'response_too_large', requests: 1, outcome: 'kept' },
   { name: 'redirects to another origin', faults: [{ kind: 'redirect' }], code: 'invalid_response', requests: 1, outcome: 'kept' },
-  { name: 'answers invalid_client', faults: [{ kind: 'status', status: 401, error: 'invalid_client' }], code: 'invalid_client', requests: 1, outcome: 'kept' },
+  // Issue 22: a 4xx means the refresh token will not work again, whatever the body says.
+  { name: 'answers invalid_client', faults: [{ kind: 'status', status: 401, error: 'invalid_client' }], code: 'invalid_client', requests: 1, outcome: 'signedOut' },
   { name: 'answers invalid_grant', faults: [{ kind: 'status', status: 400, error: 'invalid_grant' }], code: 'invalid_grant', requests: 1, outcome: 'signedOut' },
+  { name: 'answers 400 with an empty body (Glewlwyd)', faults: [{ kind: 'status', status: 400, empty: true }], code: 'invalid_grant', requests: 1, outcome: 'signedOut' },
+  { name: 'answers 400 invalid_request (LemonLDAP::NG)', faults: [{ kind: 'status', status: 400, error: 'invalid_request' }], code: 'invalid_grant', requests: 1, outcome: 'signedOut' },
+  { name: 'answers 429 (not now, not never)', faults: [{ kind: 'status', status: 429, error: 'slow_down' }], code: 'oauth_error', requests: 1, outcome: 'kept' },
   // Two challenges, as above: a third try would succeed and the code would be `ok`.
   { name: 'asks for a new DPoP nonce forever', faults: nonceForever(), code: 'oauth_error', requests: 2, outcome: 'kept' },
   // Processed by the AS (the refresh token rotated there), then spoiled on the way back.

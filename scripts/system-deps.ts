@@ -48,6 +48,37 @@ export const SYSTEM_DEPENDENCIES: readonly SystemDependency[] = [
     preferred: playwrightChromium,
     packages: ['chromium'],
   },
+  {
+    name: 'Glewlwyd',
+    neededBy: 'the Glewlwyd end-to-end project (e2e/glewlwyd.spec.ts, scripts/glewlwyd.ts)',
+    env: 'GLEWLWYD_PATH',
+    candidates: ['/usr/bin/glewlwyd', 'glewlwyd'],
+    // sqlite3 (the CLI that loads the packaged init script) comes with it.
+    packages: ['glewlwyd'],
+  },
+  {
+    name: 'LemonLDAP::NG',
+    neededBy: 'the LemonLDAP::NG end-to-end project (e2e/lemonldap-ng.spec.ts, scripts/lemonldap-ng.ts)',
+    env: 'LLNG_FASTCGI_PATH',
+    candidates: ['/usr/sbin/llng-fastcgi-server', 'llng-fastcgi-server'],
+    // The portal's captcha (always loaded) and OIDC issuer need modules Debian only recommends.
+    packages: [
+      'lemonldap-ng',
+      'lemonldap-ng-fastcgi-server',
+      'libgd-securityimage-perl',
+      'libimage-magick-perl',
+      'libstring-random-perl',
+      'libio-string-perl',
+      'libcrypt-openssl-bignum-perl',
+    ],
+  },
+  {
+    name: 'nginx',
+    neededBy: 'the LemonLDAP::NG end-to-end project (its portal runs behind nginx)',
+    env: 'NGINX_PATH',
+    candidates: ['/usr/sbin/nginx', 'nginx'],
+    packages: ['nginx'],
+  },
 ];
 
 /**

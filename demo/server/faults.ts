@@ -36,9 +36,11 @@ export type Fault =
   // --- transport: never processed -------------------------------------------------------------
   /**
    * That status with a JSON `{error}` body (default `temporarily_unavailable`), or an HTML page with `html`.
-   * `dpopNonce` adds a `DPoP-Nonce` header (with `error: 'use_dpop_nonce'`: a nonce challenge, RFC 9449 §8).
+   * `dpopNonce` adds a `DPoP-Nonce` header (with `error: 'use_dpop_nonce'`: a nonce challenge, RFC 9449 §8);
+   * `hideNonce` leaves it out of `Access-Control-Expose-Headers`, so the browser cannot read it (as Glewlwyd does).
+   * `empty`: no body at all (Glewlwyd's answer to a disabled refresh token, or to a public client's revocation).
    */
-  | { kind: 'status'; status: number; error?: string; html?: boolean; dpopNonce?: string }
+  | { kind: 'status'; status: number; error?: string; html?: boolean; dpopNonce?: string; empty?: boolean; hideNonce?: boolean }
   /** Received, never answered (released when the client goes away, or after two minutes). */
   | { kind: 'hang' }
   /** 200 and JSON headers at once, then one byte of a never-ending JSON document every `ms`. */
@@ -146,13 +148,15 @@ export function createFaults(options: FaultOptions) {
   async function answer(ctx: FaultContext, fault: Fault): Promise<void> {
     switch (fault.kind) {
       case 'status': {
-        const body = fault.html
-          ? '<!doctype html><title>Error</title><h1>Service unavailable</h1>'
-          : JSON.stringify({ error: fault.error ?? 'temporarily_unavailable', error_description: 'injected fault' });
+        const body = fault.empty
+          ? ''
+          : fault.html
+            ? '<!doctype html><title>Error</title><h1>Service unavailable</h1>'
+            : JSON.stringify({ error: fault.error ?? 'temporarily_unavailable', error_description: 'injected fault' });
         head(ctx, fault.status, {
-          'Content-Type': fault.html ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
+          ...(!fault.empty && { 'Content-Type': fault.html ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8' }),
           'Content-Length': Buffer.byteLength(body),
-          ...(fault.dpopNonce !== undefined && { 'DPoP-Nonce': fault.dpopNonce, 'Access-Control-Expose-Headers': 'DPoP-Nonce' }),
+          ...(fault.dpopNonce !== undefined && { 'DPoP-Nonce': fault.dpopNonce, ...(!fault.hideNonce && { 'Access-Control-Expose-Headers': 'DPoP-Nonce' }) }),
         }).end(body);
         return;
       }

@@ -28,6 +28,7 @@ export const resources: string[] | Array<{ url: string; resource: string }> = re
 export const otherUrl: string = withSlash(env.VITE_OTHER_URL || 'http://127.0.0.1:4002/');
 export const spaOrigin: string = (env.VITE_SPA_ORIGIN || 'http://127.0.0.1:5173').replace(/\/+$/, '');
 
-export const scope = 'openid profile email offline_access api:read reports:read';
+/** `VITE_SCOPE` for another AS, whose scopes have other names (e.g. Glewlwyd's, scripts/glewlwyd.ts). */
+export const scope: string = env.VITE_SCOPE || 'openid profile email offline_access api:read reports:read';
 export const redirectUri = `${spaOrigin}/callback.html`;
 export const postLogoutRedirectUri = `${spaOrigin}/`;

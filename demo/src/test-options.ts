@@ -8,6 +8,8 @@ export interface TestOptions {
   timeout?: number;
   maxResponseBytes?: number;
   storage?: 'memory';
+  /** `false`: Bearer tokens although the AS offers DPoP (the Bearer-mode tests against another AS). */
+  dpop?: boolean;
 }
 
 /**
@@ -22,6 +24,7 @@ export function testOptions(): TestOptions {
     ...(typeof given.timeout === 'number' && { timeout: given.timeout }),
     ...(typeof given.maxResponseBytes === 'number' && { maxResponseBytes: given.maxResponseBytes }),
     ...(given.storage === 'memory' && { storage: 'memory' as const }),
+    ...(typeof given.dpop === 'boolean' && { dpop: given.dpop }),
   };
 }
 

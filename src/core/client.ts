@@ -3,7 +3,10 @@ import { checkExtraParams, extraAuthorizationParams } from './authorization-para
 import { discover } from './discovery.js';
 import { DPoPNonces, generateDPoPKey, retryOnNonce, usesDPoP } from './dpop.js';
 import { OAuthError, redact, toOAuthError } from './errors.js';
+import { grantRefusal } from './grant-failure.js';
 import { boundedFetch, type FetchLike } from './http.js';
+import { withIdTokenAlgorithms } from './id-token-alg.js';
+import { LOGOUT_KEY, logoutReturn, withoutState, type PendingLogout } from './logout-return.js';
 import { initialState, transition, type AuthEvent, type SessionView } from './machine.js';
 import {
   decodePending,
@@ -90,8 +93,11 @@ const MAX_LEEWAY_MS = 60_000;
 const MIN_TIMER_MS = 2000;
 
 const TRANSIENT = new Set(['network', 'timeout', 'server_error']);
-/** `storage_corrupt`: the stored record was not ours and is deleted; this tab's copy must not outlive it. */
-const ENDS_SESSION = new Set(['invalid_grant', 'id_token_mismatch', 'login_required', 'storage_corrupt']);
+/**
+ * `storage_corrupt`: the stored record was not ours and is deleted; this tab's copy must not outlive it.
+ * `invalid_client`: a 4xx from the token endpoint, so the refresh token will not work again (grant-failure.ts).
+ */
+const ENDS_SESSION = new Set(['invalid_grant', 'invalid_client', 'id_token_mismatch', 'login_required', 'storage_corrupt']);
 
 function positive(value: number | undefined, fallback: number, option: string): number {
   if (value === undefined) return fallback;
@@ -252,15 +258,17 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     return options as never;
   }
 
-  function oauthClient(as: o.AuthorizationServer): o.Client {
-    // oauth4webapi accepts any algorithm the AS lists; if that includes `none`, pin a real one so that
-    // unsigned ID tokens stay out (SECURITY.md 10). Pinning the first listed would break servers like
-    // Keycloak and Auth0, which list others before the RS256 they sign with by default.
-    const offered = as.id_token_signing_alg_values_supported;
-    const alg =
-      config.idTokenSigningAlg ?? (offered?.includes('none') ? (offered.includes('RS256') ? 'RS256' : offered.find((a) => a !== 'none')) : undefined);
+  function oauthClient(): o.Client {
+    // Without `idTokenSigningAlg`, the ID token's `alg` is checked against the AS's list, `none` and `HS*`
+    // removed (withIdTokenAlgorithms: the metadata passed to every response processing).
+    const alg = config.idTokenSigningAlg;
     return { client_id: config.clientId, ...(alg !== undefined && { id_token_signed_response_alg: alg }), [o.clockSkew]: config.clockSkew };
   }
+
+  /** Warns when a server asks for a DPoP nonce the browser cannot read (it is then retried without one). */
+  const hiddenNonce = (who: string) => () =>
+    effects.warn(`${who} asked for a DPoP nonce that CORS hides: it must send "Access-Control-Expose-Headers: DPoP-Nonce"`);
+  const asNonceHidden = hiddenNonce('The authorization server');
 
   const metadata = (): Promise<o.AuthorizationServer> => discover(config.issuer, asRequest(config.issuer.href));
 
@@ -309,10 +317,16 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
   async function revoke(current: StoredSession | null): Promise<void> {
     if (!current?.refreshToken || !current.as.revocation_endpoint) return;
     try {
-      const response = await o.revocationRequest(current.as, oauthClient(current.as), o.None(), current.refreshToken, asRequest(current.as.revocation_endpoint));
+      const response = await o.revocationRequest(current.as, oauthClient(), o.None(), current.refreshToken, asRequest(current.as.revocation_endpoint));
       await o.processRevocationResponse(response);
     } catch (err) {
-      effects.warn('Revoking the refresh token failed', toOAuthError(err));
+      const error = toOAuthError(err);
+      if (error.status !== undefined && error.status >= 400 && error.status < 500) {
+        // Glewlwyd, for one, answers 401 to every public client: nothing the app can change.
+        effects.warn(`The authorization server refused to revoke the refresh token (${error.status}): a limit of the server; the session was wiped all the same`, error);
+      } else {
+        effects.warn('Revoking the refresh token failed', error);
+      }
     }
   }
 
@@ -441,7 +455,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     confirm: () => Promise<void>,
   ): Promise<StoredSession> {
     const { as } = current;
-    const client = oauthClient(as);
+    const client = oauthClient();
     for (let attempt = 0; ; attempt++) {
       try {
         const { keyPair } = current;
@@ -455,8 +469,8 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
           // Still this tab's turn? A lease may have lapsed while this tab was frozen (issue 14, defect 7).
           await confirm();
           const response = await o.refreshTokenGrantRequest(as, client, o.None(), current.refreshToken, options);
-          return o.processRefreshTokenResponse(as, client, response);
-        });
+          return o.processRefreshTokenResponse(withIdTokenAlgorithms(as), client, response);
+        }, asNonceHidden);
         const fresh = sessionFrom(as, result, effects.now(), current.scope ?? config.scope, keyPair, current);
         const next: StoredSession =
           resource === undefined
@@ -503,7 +517,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         }
         return next;
       } catch (err) {
-        const error = toOAuthError(err);
+        const error = grantRefusal(toOAuthError(err));
         const delay = REFRESH_RETRY_DELAYS_MS[attempt];
         if (!TRANSIENT.has(error.code) || delay === undefined) throw error;
         await effects.sleep(delay * (1 + effects.random() / 2));
@@ -574,11 +588,10 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     return run;
   }
 
-  /** An access token with the DPoP key it is bound to (none: Bearer) and the AS that issued both. */
+  /** An access token with the DPoP key it is bound to (none: Bearer). */
   interface BoundToken {
     readonly token: string;
     readonly keyPair: CryptoKeyPair | undefined;
-    readonly as: o.AuthorizationServer;
   }
 
   /**
@@ -592,14 +605,14 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
     const current = session;
     if (!current) throw new OAuthError('login_required', 'Not signed in');
     const cached = tokenOf(current, resource);
-    if (cached && !forceRefresh && rejected === undefined && !isDue(cached)) return { token: cached.accessToken, keyPair: current.keyPair, as: current.as };
+    if (cached && !forceRefresh && rejected === undefined && !isDue(cached)) return { token: cached.accessToken, keyPair: current.keyPair };
     const target = rejected ?? (forceRefresh && cached ? cached.accessToken : null);
     let next = await renew(target, resource);
     // Joined a renewal that was started for another reason and kept the token we must replace.
     if (target !== null && tokenOf(next, resource)?.accessToken === target) next = await renew(target, resource);
     const token = tokenOf(next, resource);
     if (!token) throw new OAuthError('login_required', 'Not signed in');
-    return { token: token.accessToken, keyPair: next.keyPair, as: next.as };
+    return { token: token.accessToken, keyPair: next.keyPair };
   }
 
   async function completeRedirect(url: URL): Promise<RedirectResult> {
@@ -624,7 +637,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         throw new OAuthError('invalid_callback', 'The login was started with another redirect URI');
       }
       const { as } = pending;
-      const client = oauthClient(as);
+      const client = oauthClient();
       let params: URLSearchParams;
       try {
         // The stored state and the stored metadata (for `iss`): never values from the URL (SECURITY.md 2, 6).
@@ -642,10 +655,13 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
           ...(keyPair && { DPoP: nonces.handle(client, keyPair) }),
         };
         const response = await o.authorizationCodeGrantRequest(as, client, o.None(), params, pending.redirectUri, pending.codeVerifier, options);
-        return o.processAuthorizationCodeResponse(as, client, response, {
+        return o.processAuthorizationCodeResponse(withIdTokenAlgorithms(as), client, response, {
           expectedNonce: pending.nonce ?? o.expectNoNonce,
           requireIdToken: hasOpenId(pending.scope),
         });
+      }, asNonceHidden).catch((err: unknown) => {
+        // A 4xx: the code is spent or refused for good; say so with one code whatever the body.
+        throw grantRefusal(toOAuthError(err));
       });
       const next = sessionFrom(as, result, effects.now(), pending.scope, keyPair);
       await (await store()).set(SESSION_KEY, next);
@@ -663,6 +679,20 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       await ensureLoaded().catch(() => undefined);
       dispatch({ type: 'CALLBACK_FAILED', error, session: view(session) });
       throw error;
+    }
+  }
+
+  /** Back from the AS's end-session endpoint: check the state it gives back, and take it off the address bar. */
+  async function endSessionReturned(here: URL): Promise<void> {
+    try {
+      const kv = await durable();
+      const outcome = logoutReturn(here, await kv.get(LOGOUT_KEY), effects.now());
+      if (outcome === undefined) return;
+      await kv.delete([LOGOUT_KEY]);
+      if (outcome === 'returned') effects.replaceLocation(withoutState(here));
+      else effects.warn('The end-session return carries a state this app did not send; left alone');
+    } catch {
+      // Unreadable storage: the state is only a convenience here, the sign-out itself is done.
     }
   }
 
@@ -712,6 +742,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
           return client.handleRedirect(here).catch(() => undefined);
         }
         await loading;
+        if (here.searchParams.has('state')) await endSessionReturned(here);
         if (session && isDue(session)) renew(null).catch(() => undefined);
         return undefined;
       })());
@@ -748,7 +779,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
           as,
         };
         for (const [name, value] of Object.entries(extra)) url.searchParams.set(name, value);
-        if (keyPair) url.searchParams.set('dpop_jkt', await o.DPoP(oauthClient(as), keyPair).calculateThumbprint());
+        if (keyPair) url.searchParams.set('dpop_jkt', await o.DPoP(oauthClient(), keyPair).calculateThumbprint());
         url.searchParams.set('client_id', config.clientId);
         url.searchParams.set('redirect_uri', config.redirectUri.href);
         url.searchParams.set('response_type', 'code');
@@ -835,13 +866,14 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         signal: request.signal,
         ...(target.protocol === 'http:' && { [o.allowInsecureRequests]: true }),
       };
-      const send = async ({ token, keyPair, as }: BoundToken): Promise<Response> => {
+      const send = async ({ token, keyPair }: BoundToken): Promise<Response> => {
         // A bound token goes with its own key's proof or not at all: never as Bearer (RFC 9449 §7).
-        const dpop = keyPair && { DPoP: nonces.handle(oauthClient(as), keyPair) };
+        const dpop = keyPair && { DPoP: nonces.handle(oauthClient(), keyPair) };
         try {
           // `addProof` signs afresh on each call, so the nonce retry carries a new proof (`ath` included).
-          const response = await retryOnNonce(() =>
-            o.protectedResourceRequest(token, request.method, target, new Headers(request.headers), body, { ...options, ...dpop }),
+          const response = await retryOnNonce(
+            () => o.protectedResourceRequest(token, request.method, target, new Headers(request.headers), body, { ...options, ...dpop }),
+            hiddenNonce('A resource'),
           );
           if (response.type === 'opaqueredirect') throw new OAuthError('resource_redirect', 'The resource answered with a redirect; it was not followed');
           if (response.status === 401) {
@@ -904,7 +936,14 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
         const back = options.returnTo !== undefined ? new URL(safeReturnTo(options.returnTo, here.origin), here.origin) : config.postLogoutRedirectUri;
         url.searchParams.set('client_id', config.clientId);
         if (current?.idToken) url.searchParams.set('id_token_hint', current.idToken);
-        if (back) url.searchParams.set('post_logout_redirect_uri', back.href);
+        if (back) {
+          url.searchParams.set('post_logout_redirect_uri', back.href);
+          // RP-Initiated Logout §2: a fresh state, checked and stripped when the AS comes back (init()).
+          const stateValue = o.generateRandomState();
+          const pending: PendingLogout = { v: 1, state: stateValue, returnTo: back.href, createdAt: effects.now() };
+          await (await durable()).set(LOGOUT_KEY, pending).catch(() => undefined);
+          url.searchParams.set('state', stateValue);
+        }
         effects.navigate(url);
       }
     },

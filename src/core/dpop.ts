@@ -71,12 +71,18 @@ export class DPoPNonces {
   }
 }
 
-/** Runs `attempt` again, exactly once, when the server asked for a (new) DPoP nonce. */
-export async function retryOnNonce<T>(attempt: () => Promise<T>): Promise<T> {
+/**
+ * Runs `attempt` again, exactly once, when the server asked for a (new) DPoP nonce. `onHidden` is told when
+ * the challenge's response has no readable `DPoP-Nonce`: a cross-origin server that does not list it in
+ * `Access-Control-Expose-Headers` hides it from the browser, and the retry can only go without one.
+ */
+export async function retryOnNonce<T>(attempt: () => Promise<T>, onHidden?: () => void): Promise<T> {
   try {
     return await attempt();
   } catch (err) {
     if (!o.isDPoPNonceError(err)) throw err;
+    const response = (err as { response?: unknown }).response;
+    if (response instanceof Response && response.headers.get('dpop-nonce') === null) onHidden?.();
     return attempt();
   }
 }

@@ -6,7 +6,8 @@ import * as o from 'oauth4webapi';
  * Callback: `state_mismatch`, `issuer_mismatch`, `nonce_mismatch`, `invalid_callback`, and the AS's
  * authorization errors `access_denied`, `login_required`, `interaction_required`, `consent_required`,
  * `authorization_error` (any other `error` value; the raw value is in {@link OAuthError.error}).
- * Token endpoint: `invalid_grant` (the session is over), `invalid_client`, `invalid_scope`, `invalid_target`
+ * Token endpoint: `invalid_grant` (the session is over; also any other `4xx` answer to a grant but `408`, `429`,
+ * `invalid_scope`, `invalid_target` and `use_dpop_nonce`), `invalid_client` (from a refresh: the session is over too), `invalid_scope`, `invalid_target`
  * (RFC 8707: the AS refused a resource indicator), `oauth_error` (any other `error`), `invalid_id_token`, `id_token_mismatch` (a refreshed ID token for another user).
  * Transport: `network`, `timeout`, `server_error` (5xx), `invalid_response` (not a conforming response),
  * `response_too_large`. Resources: `invalid_token` (rejected even after one refresh), `resource_redirect`,

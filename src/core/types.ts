@@ -89,10 +89,10 @@ export interface OAuthClientOptions {
   /** Seconds the local clock is behind (+) or ahead (−) of the AS, for ID-token time checks. Default 0. */
   clockSkew?: number;
   /**
-   * The only JWS algorithm accepted for ID tokens. Default: any algorithm the AS lists in
-   * `id_token_signing_alg_values_supported` (so Keycloak's or Auth0's long lists just work); but when
-   * the AS lists `none`, the SDK pins `RS256` (or the first other algorithm listed) so that unsigned ID
-   * tokens stay out. Set it to pin one algorithm yourself.
+   * The only JWS algorithm accepted for ID tokens. Default: every algorithm the AS lists in
+   * `id_token_signing_alg_values_supported` except `none` (unsigned) and `HS*` (keyed with a client secret
+   * a public client does not have), so Keycloak's or Auth0's long lists just work; `RS256` when the AS
+   * lists none. Set it to pin one algorithm yourself.
    */
   idTokenSigningAlg?: string;
 }
