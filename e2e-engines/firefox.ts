@@ -3,9 +3,9 @@
  * starts this build but cannot open a page in it (`emulation.setMediaFeaturesOverride: unknown command`);
  * puppeteer-core can. One browser, one profile: every tab shares IndexedDB, Web Locks and BroadcastChannel.
  */
-import puppeteer, { type Page } from 'puppeteer-core';
+import puppeteer, { type ElementHandle, type Page } from 'puppeteer-core';
 import { binaryOf } from '../scripts/system-deps.ts';
-import type { Browser, EngineDefinition, PageFunction, Tab } from './driver.ts';
+import { waitUntil, type Browser, type EngineDefinition, type PageFunction, type Tab } from './driver.ts';
 
 const TIMEOUT_MS = 10_000;
 
@@ -19,24 +19,47 @@ class PuppeteerTab implements Tab {
     await this.page.goto(new URL(pathOrUrl, this.origin).href, { waitUntil: 'load' });
   }
 
-  async url(): Promise<string> {
-    return this.page.url();
+  url(): Promise<string> {
+    // Asked of the page: puppeteer's own record misses a page restored from the back/forward cache.
+    return this.page.evaluate(() => location.href);
   }
 
   evaluate<A extends unknown[], R>(fn: PageFunction<A, R>, ...args: A): Promise<R> {
     return this.page.evaluate(fn as (...a: unknown[]) => R, ...args) as Promise<R>;
   }
 
-  async click(selector: string): Promise<void> {
-    await this.page.locator(selector).click();
+  /**
+   * Looks the element up and acts on it in one go, again until it works: the demo re-renders on every state
+   * change (and each second, for the expiry countdown), which defeats puppeteer's locators (they wait for a
+   * stable element) and detaches a kept handle.
+   */
+  private async onElement(selector: string, action: (element: ElementHandle) => Promise<void>): Promise<void> {
+    await waitUntil(async () => {
+      const element = await this.page.$(selector);
+      if (!element) return false;
+      try {
+        await action(element);
+        return true;
+      } finally {
+        await element.dispose().catch(() => undefined);
+      }
+    }, `element ${selector}`);
   }
 
-  async fill(selector: string, value: string): Promise<void> {
-    await this.page.locator(selector).fill(value);
+  click(selector: string): Promise<void> {
+    return this.onElement(selector, (element) => element.click());
+  }
+
+  fill(selector: string, value: string): Promise<void> {
+    return this.onElement(selector, async (element) => {
+      await element.evaluate((input) => ((input as HTMLInputElement).value = ''));
+      await element.type(value);
+    });
   }
 
   async back(): Promise<void> {
-    await this.page.goBack({ waitUntil: 'load' });
+    // Not page.goBack(): it waits for a load event, and a page restored from the back/forward cache has none.
+    await this.page.evaluate(() => history.back());
   }
 
   async close(): Promise<void> {

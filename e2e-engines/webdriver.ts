@@ -50,6 +50,28 @@ class Session {
     return command<T>(this.base, method, `/session/${this.id}${path}`, body);
   }
 
+  /** Opens a tab; the command needs an open current window, which a closed tab no longer is. */
+  newWindow(): Promise<string> {
+    return this.inWindow(undefined, async () => {
+      if (this.current === undefined) {
+        const [open] = await this.send<string[]>('GET', '/window/handles');
+        await this.send('POST', '/window', { handle: open });
+        this.current = open;
+      }
+      // The new tab does not become the current window.
+      const { handle } = await this.send<{ handle: string }>('POST', '/window/new', { type: 'tab' });
+      return handle;
+    });
+  }
+
+  /** Closes `handle`'s window; the session then has no current window until the next switch. */
+  closeWindow(handle: string): Promise<void> {
+    return this.inWindow(handle, async () => {
+      await this.send('DELETE', '/window');
+      this.current = undefined;
+    });
+  }
+
   /** The handle of the window the session starts with. */
   async firstHandle(): Promise<string> {
     const handle = await this.send<string>('GET', '/window');
@@ -104,7 +126,7 @@ class WebDriverTab implements Tab {
       this.session.send<{ ok: boolean; value?: R; error?: string }>('POST', '/execute/async', { script: asyncScript(scriptOf(fn)), args: [args] }),
     );
     if (!result.ok) throw new Error(`in the page: ${result.error}`);
-    return (result.value ?? undefined) as R;
+    return result.value as R; // `undefined` comes back as null: JSON has no undefined
   }
 
   /** Finds and acts on an element in one turn; the demo re-renders on every state change, so a stale one is looked up again. */
@@ -141,7 +163,7 @@ class WebDriverTab implements Tab {
   }
 
   close(): Promise<void> {
-    return this.in(() => this.session.send('DELETE', '/window'));
+    return this.session.closeWindow(this.handle);
   }
 }
 
@@ -213,8 +235,7 @@ export const webkit: EngineDefinition = {
             firstUsed = true;
             return new WebDriverTab(session, first, spaOrigin);
           }
-          const { handle } = await session.inWindow(undefined, () => session.send<{ handle: string }>('POST', '/window/new', { type: 'tab' }));
-          return new WebDriverTab(session, handle, spaOrigin);
+          return new WebDriverTab(session, await session.newWindow(), spaOrigin);
         },
         async close() {
           await session.inWindow(undefined, () => session.send('DELETE', '')).catch(() => undefined);
