@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { once } from 'node:events';
+import { demoTestEnv } from '../scripts/demo-ports.ts';
 import { ports, SPA } from './servers.ts';
 
 const START_TIMEOUT_MS = 120_000;
@@ -15,16 +16,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   }
   const server = spawn('npx', ['tsx', 'demo/server/main.ts', '--mode', 'preview'], {
     cwd: new URL('..', import.meta.url),
-    env: {
-      ...process.env,
-      AS_PORT: String(ports.as),
-      API_PORT: String(ports.api),
-      OTHER_PORT: String(ports.other),
-      SPA_PORT: String(ports.spa),
-      TEST_CONTROL: '1',
-      BROWSER_OAUTH_FROM: 'dist',
-      ACCESS_TOKEN_TTL: '60',
-    },
+    env: { ...process.env, ...demoTestEnv(ports) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group: npx → tsx → node all stop together
   });

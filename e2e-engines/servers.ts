@@ -3,8 +3,9 @@
  * E2E_PORT_BASE), and the authorization server's test-control counters. Kept apart from e2e/helpers.ts,
  * which needs Playwright and Chromium.
  */
-const base = Number(process.env.E2E_PORT_BASE ?? 4100);
-export const ports = { as: base, api: base + 1, other: base + 2, spa: base + 1173 } as const;
+import { demoPorts } from '../scripts/demo-ports.ts';
+
+export const ports = demoPorts(Number(process.env.E2E_PORT_BASE ?? 4100));
 
 export const AS = `http://127.0.0.1:${ports.as}`;
 export const API = `http://127.0.0.1:${ports.api}`;
