@@ -101,7 +101,7 @@ export function leaseLock(options: LeaseOptions): Tabs['withLock'] {
 
 /**
  * The browser's coordination. With Web Locks: a per-client lock for refreshes, released by the
- * browser even when its tab is closed mid-refresh, and a leader lock held for the tab's lifetime.
+ * browser even when its tab is closed mid-refresh, and a leader lock held while the tab's page is shown.
  * Without: the lease above, and every tab renews (the lease still lets only one refresh at a time).
  */
 export function browserTabs(name: string, store: () => Promise<KeyValueStore>): Tabs {
