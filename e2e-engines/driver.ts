@@ -5,7 +5,6 @@
  */
 
 /** A function run inside the page. It must not close over test-side names: only its arguments cross over. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type PageFunction<A extends unknown[], R> = (...args: A) => R | Promise<R>;
 
 export interface Tab {

@@ -143,9 +143,8 @@ export function browserTabs(name: string, store: () => Promise<KeyValueStore>): 
     stepDown?.(); // releases the leader lock, if it is
     stepDown = undefined;
   };
-  // A held or requested Web Lock keeps the page out of the back/forward cache (Firefox; Chromium lists Web
-  // Locks as a blocker too): with the leader lock held for the tab's lifetime, Back would reload every page of
-  // the app. Firefox decides before `pagehide`, so the page resigns at `beforeunload` (which blocks no cache),
+  // A held or requested Web Lock keeps the page out of Firefox's back/forward cache (e2e-engines/ showed it):
+  // with the leader lock held for the tab's lifetime, Back would reload every page of the app. Firefox decides before `pagehide`, so the page resigns at `beforeunload` (which blocks no cache),
   // and again at `pagehide` for browsers that cache a page with its locks (WebKit): a page in the cache must
   // not stay the leader without running a timer. Restored from the cache, it seeks leadership again. A
   // `beforeunload` that leads nowhere (cancelled, or a download) seeks it again a little later.
