@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { demoPorts, demoTestEnv } from './scripts/demo-ports';
 import { binaryOf } from './scripts/system-deps';
 
 /**
@@ -9,10 +10,7 @@ import { binaryOf } from './scripts/system-deps';
 const base = Number(process.env.E2E_PORT_BASE ?? 4100);
 /** `E2E_PORT_BASE` moves every port, so two runs on one machine do not collide. */
 export const ports = {
-  as: base,
-  api: base + 1,
-  other: base + 2,
-  spa: base + 1173,
+  ...demoPorts(base),
   glewlwydSpa: base + 10,
   glewlwyd: base + 11,
   llngSpa: base + 20,
@@ -66,14 +64,6 @@ export default defineConfig({
     timeout: 120_000,
     stdout: 'pipe',
     stderr: 'pipe',
-    env: {
-      AS_PORT: String(ports.as),
-      API_PORT: String(ports.api),
-      OTHER_PORT: String(ports.other),
-      SPA_PORT: String(ports.spa),
-      TEST_CONTROL: '1',
-      BROWSER_OAUTH_FROM: 'dist',
-      ACCESS_TOKEN_TTL: '60',
-    },
+    env: demoTestEnv(ports),
   },
 });

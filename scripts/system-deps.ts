@@ -79,6 +79,28 @@ export const SYSTEM_DEPENDENCIES: readonly SystemDependency[] = [
     candidates: ['/usr/sbin/nginx', 'nginx'],
     packages: ['nginx'],
   },
+  {
+    name: 'Firefox',
+    neededBy: 'engine tests (e2e-engines/, puppeteer-core over WebDriver BiDi)',
+    env: 'FIREFOX_PATH',
+    candidates: ['/usr/bin/firefox-esr', 'firefox-esr', 'firefox'],
+    packages: ['firefox-esr'],
+  },
+  {
+    name: 'WebKitWebDriver',
+    neededBy: 'engine tests (e2e-engines/, WebKitGTK over W3C WebDriver)',
+    env: 'WEBKIT_DRIVER',
+    candidates: ['/usr/bin/WebKitWebDriver', 'WebKitWebDriver'],
+    // The driver alone does not pull in the engine; GL drivers and one font keep it from failing at start.
+    packages: ['webkit2gtk-driver', 'libwebkit2gtk-4.1-0', 'libgl1-mesa-dri', 'fonts-dejavu-core'],
+  },
+  {
+    name: 'Xvfb',
+    neededBy: 'engine tests (e2e-engines/): WebKitGTK has no headless mode, it draws into a virtual X display',
+    env: 'XVFB_PATH',
+    candidates: ['/usr/bin/Xvfb', 'Xvfb'],
+    packages: ['xvfb'],
+  },
 ];
 
 /**

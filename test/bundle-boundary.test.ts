@@ -40,16 +40,17 @@ describe('bundle boundaries', () => {
     }
   });
 
-  it('the core, for the whole job, stays under its 19.5 KB gzip ceiling (the 10 KB goal of issue 6 is not met)', async () => {
+  it('the core, for the whole job, stays under its 20.5 KB gzip ceiling (the 10 KB goal of issue 6 is not met)', async () => {
     // The job of bench/size/browser-oauth.ts (login, callback, renewal, API call, logout through "."),
     // measured exactly as bench/size.ts measures it. A ratchet against growth, not the goal: oauth4webapi and
     // idb-keyval used directly for the same job with DPoP (bench/size/floor-dpop.ts) are 9.0 KB already.
     const { coreGzip, coreImportsReact, coreImportsDemo } = await measureCore();
     expect(coreGzip).toBeGreaterThan(10 * 1024); // the job really is in there
-    // Raised from 19 KB for the fixes for real servers (issue 22: any 4xx ends a grant, the end-session state,
-    // the ID-token algorithms, two CORS warnings) and hardening round 2 (issue 14); issue 13 moves the code into
-    // modules and cuts the size to its targets, then this comes down.
-    expect(coreGzip).toBeLessThanOrEqual(19.5 * 1024);
+    // Raised from 19 KB (20.1 KB now) for the fixes for real servers (issue 22: any 4xx ends a grant, the
+    // end-session state, the ID-token algorithms, two CORS warnings), hardening round 2 (issue 14) and
+    // Firefox's back/forward cache (issue 21); issue 13 moves the code into modules and cuts the size to its
+    // targets, then this comes down.
+    expect(coreGzip).toBeLessThanOrEqual(20.5 * 1024);
     expect({ coreImportsReact, coreImportsDemo }).toEqual({ coreImportsReact: false, coreImportsDemo: false });
   });
 

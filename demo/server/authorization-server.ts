@@ -167,6 +167,12 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
   const dpopControl = { requireNonce: false };
   /** Deliberate setup mistakes for the doctor's tests (./misconfigure.ts); none without TEST_CONTROL. */
   const misconfigure = createMisconfigure(cfg.misconfigure);
+  /**
+   * Access-token lifetime (seconds) for tokens issued from now on, instead of ACCESS_TOKEN_TTL
+   * (TEST_CONTROL: POST /__test/access-token-ttl). Lets a test whose browser driver has no clock watch
+   * one short-lived token being renewed, while the rest of the run keeps the normal lifetime.
+   */
+  const ttlControl: { accessToken: number | undefined } = { accessToken: undefined };
 
   const configuration = {
     clients: [
@@ -220,7 +226,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     },
     ttl: {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      AccessToken: (_ctx: unknown, token: any) => token.resourceServer?.accessTokenTTL ?? cfg.accessTokenTtl,
+      AccessToken: (_ctx: unknown, token: any) => ttlControl.accessToken ?? token.resourceServer?.accessTokenTTL ?? cfg.accessTokenTtl,
       AuthorizationCode: 60,
       IdToken: 60 * 60,
       Interaction: 10 * 60,
@@ -294,7 +300,8 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
   const provider = new Provider(cfg.issuer, configuration);
   provider.proxy = false; // plain http on loopback, no TLS-offloading proxy to trust
 
-  // --- test control of DPoP nonces: POST /__test/dpop-nonce {"required": bool}; /__test/reset → off ---
+  // --- test control of DPoP nonces: POST /__test/dpop-nonce {"required": bool}, and of the access-token
+  // lifetime: POST /__test/access-token-ttl {"seconds": n | null}; /__test/reset → both back to normal ---
   if (cfg.testControl) {
     provider.use(async (ctx, next) => {
       if (ctx.method === 'POST' && ctx.path === '/__test/dpop-nonce') {
@@ -324,9 +331,27 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
         ctx.status = 204;
         return;
       }
+      if (ctx.method === 'POST' && ctx.path === '/__test/access-token-ttl') {
+        let body: { seconds?: unknown } = {};
+        try {
+          body = JSON.parse(await readBody(ctx.req)) as { seconds?: unknown };
+        } catch {
+          // answered below
+        }
+        const seconds = body?.seconds;
+        if (seconds !== null && !(typeof seconds === 'number' && Number.isInteger(seconds) && seconds > 0)) {
+          ctx.status = 400;
+          ctx.body = { error: 'invalid_request', error_description: 'expected {"seconds": <positive integer> | null}' };
+          return;
+        }
+        ttlControl.accessToken = seconds ?? undefined;
+        ctx.status = 204;
+        return;
+      }
       if (ctx.method === 'POST' && ctx.path === '/__test/reset') {
         dpopControl.requireNonce = false;
         misconfigure.reset();
+        ttlControl.accessToken = undefined;
       }
       await next();
       misconfigure.after(ctx);

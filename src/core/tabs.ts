@@ -54,6 +54,8 @@ export const LEASE_KEY = 'lease';
  * bounded refresh (`holdMs`) and a bound on a holder that can never finish (a tab frozen mid-refresh).
  */
 const lockWaitMs = (holdMs: number): number => Math.max(60_000, holdMs + 10_000);
+/** After a `beforeunload` with no `pagehide` this long, the page stayed (navigation cancelled, a download). */
+const STAYED_MS = 5_000;
 
 interface Lease {
   readonly owner: string;
@@ -117,7 +119,7 @@ export function leaseLock(options: LeaseOptions): Tabs['withLock'] {
 
 /**
  * The browser's coordination. With Web Locks: a per-client lock for refreshes, released by the
- * browser even when its tab is closed mid-refresh, and a leader lock held for the tab's lifetime.
+ * browser even when its tab is closed mid-refresh, and a leader lock held while the tab's page is shown.
  * Without: the lease above, and every tab renews (the lease still lets only one refresh at a time).
  */
 export function browserTabs(name: string, store: () => Promise<KeyValueStore>, holdMs: number): Tabs {
@@ -127,7 +129,7 @@ export function browserTabs(name: string, store: () => Promise<KeyValueStore>, h
   const releaseWaiters = new Set<() => void>();
   const leaderListeners = new Set<() => void>();
   let leader = !locks;
-  const abortLeader = new AbortController();
+  let leaderRequest: AbortController | undefined;
   let stepDown: (() => void) | undefined;
 
   channel?.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -138,17 +140,54 @@ export function browserTabs(name: string, store: () => Promise<KeyValueStore>, h
     }
   });
 
-  if (locks) {
-    locks
-      .request(`${name}:leader`, { signal: abortLeader.signal }, () => {
+  const seekLeadership = (): void => {
+    const request = new AbortController();
+    leaderRequest = request;
+    locks!
+      .request(`${name}:leader`, { signal: request.signal }, () => {
         leader = true;
         for (const listener of leaderListeners) listener();
-        // Held until the tab goes away (the browser releases it) or the client is destroyed.
+        // Held until the tab goes away (the browser releases it), its page is hidden, or the client is destroyed.
         return new Promise<void>((resolve) => {
           stepDown = resolve;
         });
       })
       .catch(() => undefined);
+  };
+  const resign = (): void => {
+    leaderRequest?.abort(); // stops waiting, if this tab is not the leader yet
+    leaderRequest = undefined;
+    leader = false;
+    stepDown?.(); // releases the leader lock, if it is
+    stepDown = undefined;
+  };
+  // A held or requested Web Lock keeps the page out of Firefox's back/forward cache (e2e-engines/ showed it):
+  // with the leader lock held for the tab's lifetime, Back would reload every page of the app. Firefox decides before `pagehide`, so the page resigns at `beforeunload` (which blocks no cache),
+  // and again at `pagehide` for browsers that cache a page with its locks (WebKit): a page in the cache must
+  // not stay the leader without running a timer. Restored from the cache, it seeks leadership again. A
+  // `beforeunload` that leads nowhere (cancelled, or a download) seeks it again a little later.
+  let stayed: ReturnType<typeof setTimeout> | undefined;
+  const onBeforeUnload = (): void => {
+    resign();
+    clearTimeout(stayed);
+    stayed = setTimeout(() => {
+      if (!leaderRequest && !closed) seekLeadership();
+    }, STAYED_MS);
+  };
+  const onPageHide = (): void => {
+    clearTimeout(stayed);
+    resign();
+  };
+  const onPageShow = (event: PageTransitionEvent): void => {
+    if (event.persisted && !leaderRequest && !closed) seekLeadership();
+  };
+  let closed = false;
+  const pageEvents = locks !== undefined && typeof window !== 'undefined' && typeof window.addEventListener === 'function';
+  if (locks) seekLeadership();
+  if (pageEvents) {
+    window.addEventListener('beforeunload', onBeforeUnload);
+    window.addEventListener('pagehide', onPageHide);
+    window.addEventListener('pageshow', onPageShow);
   }
 
   const withLock: Tabs['withLock'] = locks
@@ -185,8 +224,14 @@ export function browserTabs(name: string, store: () => Promise<KeyValueStore>, h
       return () => listeners.delete(listener);
     },
     close: () => {
-      abortLeader.abort(); // stops waiting, if this tab is not the leader yet
-      stepDown?.(); // releases the leader lock, if it is
+      closed = true;
+      clearTimeout(stayed);
+      if (pageEvents) {
+        window.removeEventListener('beforeunload', onBeforeUnload);
+        window.removeEventListener('pagehide', onPageHide);
+        window.removeEventListener('pageshow', onPageShow);
+      }
+      resign();
       listeners.clear();
       leaderListeners.clear();
       channel?.close();

@@ -1,0 +1,4 @@
+import { defineFlows } from './flows.ts';
+import { firefox } from './firefox.ts';
+
+defineFlows(firefox);

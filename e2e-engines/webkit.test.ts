@@ -1,0 +1,4 @@
+import { defineFlows } from './flows.ts';
+import { webkit } from './webdriver.ts';
+
+defineFlows(webkit);
