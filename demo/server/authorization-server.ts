@@ -249,7 +249,11 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
         requireNonce: () => dpopControl.requireNonce,
         allowReplay: false,
       },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A client may revoke only its own tokens (also silences oidc-provider's notice about the default).
+        allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) => token.clientId === client.clientId,
+      },
       userinfo: { enabled: true },
       resourceIndicators: {
         enabled: true,

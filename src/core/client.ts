@@ -1,6 +1,7 @@
 import * as o from 'oauth4webapi';
 import { checkExtraParams, extraAuthorizationParams } from './authorization-params.js';
 import { discover } from './discovery.js';
+import { asRequestKind, doctorHint, type FailedRequest } from './doctor-hint.js';
 import { DPoPNonces, generateDPoPKey, retryOnNonce, usesDPoP } from './dpop.js';
 import { OAuthError, redact, toOAuthError } from './errors.js';
 import { grantRefusal } from './grant-failure.js';
@@ -198,8 +199,30 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       nonces.learn(String(input instanceof Request ? input.url : input), response);
       return response;
     };
-  const asFetch = learning(boundedFetch(effects.fetch, { timeout: config.timeout, maxBytes: config.maxResponseBytes }));
-  const resourceFetch = learning(effects.fetch);
+  const hinted = new Set<FailedRequest>();
+  /** In development, a network failure gets a warning that names the doctor's rows for it (once per kind). */
+  const diagnosing =
+    (fetchImpl: FetchLike, kind: (url: string, init?: RequestInit) => FailedRequest): FetchLike =>
+    async (input, init) => {
+      try {
+        return await fetchImpl(input, init);
+      } catch (err) {
+        const which = kind(String(input instanceof Request ? input.url : input), init);
+        const hint = err instanceof TypeError && !hinted.has(which) ? doctorHint(which, config, effects.location()) : undefined;
+        if (hint) {
+          hinted.add(which);
+          effects.warn(hint);
+        }
+        throw err;
+      }
+    };
+  const asFetch = learning(
+    boundedFetch(
+      diagnosing(effects.fetch, (url, init) => asRequestKind(url, init?.body)),
+      { timeout: config.timeout, maxBytes: config.maxResponseBytes },
+    ),
+  );
+  const resourceFetch = learning(diagnosing(effects.fetch, () => 'resource'));
 
   function dispatch(event: AuthEvent): void {
     const next = transition(state, event);
