@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createClientWith, resolveConfig } from '../src/core/client.js';
+import { createClientWith } from '../src/core/client.js';
+import { resolveConfig } from '../src/core/config.js';
 import { asRequestKind, doctorHint } from '../src/core/doctor-hint.js';
 import type { OAuthClientOptions } from '../src/core/types.js';
 import { fakeEffects, json, type Recorded } from './fakes.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createClientWith, resolveConfig } from '../src/core/client.js';
+import { createClientWith } from '../src/core/client.js';
+import { resolveConfig } from '../src/core/config.js';
 import { DPoPNonces } from '../src/core/dpop.js';
 import { fakeEffects, json, type Recorded } from './fakes.js';
 

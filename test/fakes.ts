@@ -1,6 +1,6 @@
-import type { Effects } from '../src/core/client.js';
+import type { Effects } from '../src/core/effects.js';
 import { memoryStore } from '../src/core/storage.js';
-import type { Tabs } from '../src/core/tabs.js';
+import type { Tabs } from '../src/core/tabs/channel.js';
 
 export const ISSUER = 'https://as.example';
 export const metadata = {

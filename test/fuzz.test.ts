@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createClientWith, resolveConfig } from '../src/core/client.js';
+import { createClientWith } from '../src/core/client.js';
+import { resolveConfig } from '../src/core/config.js';
 import { OAuthError } from '../src/core/errors.js';
 import { matchesResource, parseResources, safeReturnTo } from '../src/core/url.js';
 import { fakeEffects, ISSUER, json, metadata, tokenRequests } from './fakes.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../src/core/storage.js';
-import { leaseLock } from '../src/core/tabs.js';
-import { refreshHoldMs } from '../src/core/client.js';
+import { leaseLock } from '../src/core/tabs/lease.js';
+import { refreshHoldMs } from '../src/core/session/refresh-grant.js';
 
 /**
  * The IndexedDB lease, the lock of browsers without Web Locks (issue 14, defect 7), with the clock and the

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createClientWith, resolveConfig } from '../src/core/client.js';
-import type { TabMessage, Tabs } from '../src/core/tabs.js';
+import { createClientWith } from '../src/core/client.js';
+import { resolveConfig } from '../src/core/config.js';
+import type { TabMessage, Tabs } from '../src/core/tabs/channel.js';
 import type { OAuthClientOptions } from '../src/core/types.js';
 import { fakeEffects, ISSUER, json, metadata, type Recorded } from './fakes.js';
 

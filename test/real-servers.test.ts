@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createClientWith, resolveConfig } from '../src/core/client.js';
+import { createClientWith } from '../src/core/client.js';
+import { resolveConfig } from '../src/core/config.js';
 import { OAuthError } from '../src/core/errors.js';
 import { grantRefusal } from '../src/core/grant-failure.js';
 import { withIdTokenAlgorithms } from '../src/core/id-token-alg.js';

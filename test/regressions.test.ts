@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createClientWith, resolveConfig } from '../src/core/client.js';
+import { createClientWith } from '../src/core/client.js';
+import { resolveConfig } from '../src/core/config.js';
 import { safeReturnTo } from '../src/core/url.js';
 import { fakeEffects, ISSUER } from './fakes.js';
 

@@ -1,8 +1,9 @@
 // Per-resource tokens (RFC 8707 resource indicators, SECURITY.md 21): a token for API A never goes to API B.
 // The client runs against a scripted AS whose tokens name the resource they were issued for.
 import { describe, expect, it } from 'vitest';
-import { createClientWith, resolveConfig } from '../src/core/client.js';
-import { decodeSession, SESSION_KEY } from '../src/core/session.js';
+import { createClientWith } from '../src/core/client.js';
+import { resolveConfig } from '../src/core/config.js';
+import { decodeSession, SESSION_KEY } from '../src/core/session/record.js';
 import type { OAuthClientOptions } from '../src/core/types.js';
 import { matchResource, parseResources, type ResourcePrefix } from '../src/core/url.js';
 import { fakeEffects, ISSUER, json, metadata, tokenRequests, type Recorded } from './fakes.js';

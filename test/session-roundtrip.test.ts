@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { browserEffects, createClientWith, resolveConfig } from '../src/core/client.js';
+import { createClientWith } from '../src/core/client.js';
+import { resolveConfig } from '../src/core/config.js';
+import { browserEffects } from '../src/core/effects.js';
 import { OAuthError } from '../src/core/errors.js';
-import { decodeSession, SESSION_KEY } from '../src/core/session.js';
-import type { Tabs } from '../src/core/tabs.js';
+import { decodeSession, SESSION_KEY } from '../src/core/session/record.js';
+import type { Tabs } from '../src/core/tabs/channel.js';
 import type { AuthState } from '../src/core/types.js';
 import { fakeEffects, json, metadata, tokenRequests, type Recorded } from './fakes.js';
 

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { browserEffects, createClientWith, resolveConfig } from '../src/core/client.js';
+import { createClientWith } from '../src/core/client.js';
+import { resolveConfig } from '../src/core/config.js';
+import { browserEffects } from '../src/core/effects.js';
 import { openStore, type KeyValueStore } from '../src/core/storage.js';
 import { fakeEffects, json } from './fakes.js';
 

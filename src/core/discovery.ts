@@ -1,6 +1,6 @@
 import * as o from 'oauth4webapi';
 import { OAuthError, toOAuthError } from './errors.js';
-import { isMetadata } from './session.js';
+import { isMetadata } from './session/record.js';
 
 /**
  * Authorization server metadata: OpenID Connect discovery first, RFC 8414 when the server has no

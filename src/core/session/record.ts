@@ -1,8 +1,8 @@
 import type { AuthorizationServer } from 'oauth4webapi';
-import { isKeyPair } from './dpop.js';
-import { OAuthError } from './errors.js';
-import type { KeyValueStore } from './storage.js';
-import type { User } from './types.js';
+import { isKeyPair } from '../dpop.js';
+import { OAuthError } from '../errors.js';
+import type { KeyValueStore } from '../storage.js';
+import type { User } from '../types.js';
 
 /**
  * What is persisted, and the checks applied when it is read back: storage is input like any other
