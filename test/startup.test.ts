@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClientWith } from '../src/core/client.js';
 import { resolveConfig } from '../src/core/config.js';
 import { browserEffects } from '../src/core/effects.js';
-import { openStore, type KeyValueStore } from '../src/core/storage.js';
+import { memoryStore, openStore, type KeyValueStore } from '../src/core/storage.js';
 import { fakeEffects, json } from './fakes.js';
 
 /**
@@ -103,6 +103,41 @@ describe('reload: the session and its nonces', () => {
     const client = createClientWith(resolveConfig(options), reload.effects);
     await client.init();
     expect(events).toEqual(['open', 'tabs', 'listen', 'read']);
+  });
+});
+
+describe('opening storage when the client is created', () => {
+  it('opens IndexedDB at creation; init() reads the session in one transaction once the channel listens', async () => {
+    const stored = await storedByAnotherTab();
+    const events: string[] = [];
+    const reload = fake();
+    const tabs = reload.effects.tabs;
+    Object.assign(reload.effects, { openEarly: true });
+    reload.effects.openStore = async (_config, _onFallback, read) => {
+      events.push(`open ${read?.join(',') ?? ''}`);
+      return { store: recording(stored, events) };
+    };
+    reload.effects.tabs = (config, store) => {
+      const made = tabs(config, store);
+      return { ...made, listen: (listener) => (events.push('listen'), made.listen(listener)) };
+    };
+    const client = createClientWith(resolveConfig(options), reload.effects);
+    expect(events).toEqual(['open ']); // before any method is called
+    await client.init();
+    expect(client.state.status).toBe('signedIn');
+    expect(events).toEqual(['open ', 'listen', 'getMany session,dpop-nonces']);
+  });
+
+  it('does not open storage at creation with storage: "memory", nor where openEarly is false (a server)', async () => {
+    for (const [openEarly, storage] of [[true, 'memory'], [false, 'indexeddb']] as const) {
+      const opens: string[] = [];
+      const effects = fake().effects;
+      Object.assign(effects, { openEarly });
+      effects.openStore = async () => (opens.push('open'), { store: memoryStore() });
+      createClientWith(resolveConfig({ ...options, storage }), effects);
+      await Promise.resolve();
+      expect(opens).toEqual([]);
+    }
   });
 });
 
