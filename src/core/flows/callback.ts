@@ -7,7 +7,7 @@ import { grantRefusal } from '../grant-failure.js';
 import { withIdTokenAlgorithms } from '../id-token-alg.js';
 import { view } from '../session/cell.js';
 import type { Loader } from '../session/load.js';
-import { decodePending, PENDING_PREFIX, SESSION_KEY, type PendingAuthorization } from '../session/record.js';
+import { decodePending, PENDING_PREFIX, SESSION_KEY, type PendingAuthorization, type StoredSession } from '../session/record.js';
 import type { Renewal } from '../session/renewal.js';
 import { resourceParams, sessionFrom } from '../session/token-response.js';
 import type { RedirectResult } from '../types.js';
@@ -26,98 +26,102 @@ function callbackError(err: unknown): OAuthError {
   return toOAuthError(err);
 }
 
-/** The redirect back from the AS: the response checked against the stored login, the code exchanged. */
+/** The redirect back from the AS, once per URL: React StrictMode and a double init() call it twice. */
 export function createCallbacks(ctx: Context, loader: Loader, renewal: Renewal): (input?: string | URL) => Promise<RedirectResult> {
-  const { config, effects } = ctx;
   const callbacks = new Map<string, Promise<RedirectResult>>();
-
-  async function complete(url: URL): Promise<RedirectResult> {
-    const here = effects.location();
-    if (url.href === here.href) effects.replaceLocation(withoutCallbackParams(here));
-    ctx.dispatch({ type: 'CALLBACK_STARTED' });
-    try {
-      const pending = await takePending(url);
-      const { as, keyPair } = pending;
-      const client = ctx.oauthClient();
-      let params: URLSearchParams;
-      try {
-        // The stored state and the stored metadata (for `iss`): never values from the URL (SECURITY.md 2, 6).
-        params = o.validateAuthResponse(as, client, url.searchParams, pending.state);
-      } catch (err) {
-        throw callbackError(err);
-      }
-      // oauth4webapi refuses `id_token`/`token` (implicit, hybrid); anything else without a code is not ours either.
-      if (!params.get('code')) throw new OAuthError('invalid_callback', 'The callback has no authorization code');
-      const result = await retryOnNonce(async () => {
-        const options = {
-          ...ctx.asRequest(as.token_endpoint),
-          additionalParameters: resourceParams(config, undefined, false),
-          ...(keyPair && { DPoP: ctx.nonces.handle(client, keyPair) }),
-        };
-        const response = await o.authorizationCodeGrantRequest(as, client, o.None(), params, pending.redirectUri, pending.codeVerifier, options);
-        return o.processAuthorizationCodeResponse(withIdTokenAlgorithms(as), client, response, {
-          expectedNonce: pending.nonce ?? o.expectNoNonce,
-          requireIdToken: hasOpenId(pending.scope),
-        });
-      }, ctx.hiddenNonce('The authorization server')).catch((err: unknown) => {
-        // A 4xx: the code is spent or refused for good; say so with one code whatever the body.
-        throw grantRefusal(toOAuthError(err));
-      });
-      const next = sessionFrom(config, as, result, effects.now(), pending.scope, keyPair);
-      await (await ctx.store()).set(SESSION_KEY, next);
-      ctx.session = next;
-      ctx.unstored = null;
-      loader.markLoaded();
-      ctx.channel().post({ type: 'session-changed' });
-      renewal.restart();
-      ctx.dispatch({ type: 'CALLBACK_SUCCEEDED', session: view(next)! });
-      return { returnTo: pending.returnTo };
-    } catch (err) {
-      const error = toOAuthError(err);
-      // Whatever session was stored before is untouched; show it again.
-      await loader.ensureLoaded().catch(() => undefined);
-      ctx.dispatch({ type: 'CALLBACK_FAILED', error, session: view(ctx.session) });
-      throw error;
-    }
-  }
-
-  /** The login this callback answers, taken out of storage (so it can be used once only) and checked. */
-  async function takePending(url: URL): Promise<PendingAuthorization> {
-    if (!isAtRedirectUri(url, config.redirectUri)) {
-      throw new OAuthError('invalid_callback', 'This URL is not the configured redirect URI');
-    }
-    const states = url.searchParams.getAll('state');
-    if (states.length !== 1 || states[0] === '') {
-      throw new OAuthError('state_mismatch', states.length > 1 ? 'The callback has more than one state' : 'The callback has no state');
-    }
-    // Consumed before anything else happens: a reloaded or replayed callback finds nothing (SECURITY.md 4).
-    const raw = await (await ctx.durable()).take(PENDING_PREFIX + states[0]);
-    if (raw === undefined) {
-      throw new OAuthError('state_mismatch', 'No login in progress matches this callback (forged, replayed, or started elsewhere)');
-    }
-    const pending = decodePending(raw, config.issuer.href, config.clientId);
-    if (pending.redirectUri !== config.redirectUri.href) {
-      throw new OAuthError('invalid_callback', 'The login was started with another redirect URI');
-    }
-    return pending;
-  }
-
   return (input) => {
     let url: URL;
     try {
       ctx.alive();
-      const here = effects.location();
+      const here = ctx.effects.location();
       url = new URL(input ?? here.href, here.href);
     } catch (err) {
       return Promise.reject(err instanceof TypeError ? new OAuthError('invalid_callback', 'The callback is not a URL') : err);
     }
-    // React StrictMode and double init() run this twice: share one exchange per URL (the AS
-    // revokes every token of a grant whose code is used twice).
+    // One exchange per URL: the AS revokes every token of a grant whose code is used twice.
     let pending = callbacks.get(url.href);
     if (!pending) {
-      pending = complete(url);
+      pending = complete(ctx, loader, renewal, url);
       callbacks.set(url.href, pending);
     }
     return pending;
   };
+}
+
+/** The response checked against the stored login, the code exchanged, the session stored. */
+async function complete(ctx: Context, loader: Loader, renewal: Renewal, url: URL): Promise<RedirectResult> {
+  const here = ctx.effects.location();
+  if (url.href === here.href) ctx.effects.replaceLocation(withoutCallbackParams(here));
+  ctx.dispatch({ type: 'CALLBACK_STARTED' });
+  try {
+    const pending = await takePending(ctx, url);
+    const next = await exchange(ctx, pending, url);
+    await (await ctx.store()).set(SESSION_KEY, next);
+    ctx.session = next;
+    ctx.unstored = null;
+    loader.markLoaded();
+    ctx.channel().post({ type: 'session-changed' });
+    renewal.restart();
+    ctx.dispatch({ type: 'CALLBACK_SUCCEEDED', session: view(next)! });
+    return { returnTo: pending.returnTo };
+  } catch (err) {
+    const error = toOAuthError(err);
+    // Whatever session was stored before is untouched; show it again.
+    await loader.ensureLoaded().catch(() => undefined);
+    ctx.dispatch({ type: 'CALLBACK_FAILED', error, session: view(ctx.session) });
+    throw error;
+  }
+}
+
+/** The login this callback answers, taken out of storage (so it can be used once only) and checked. */
+async function takePending(ctx: Context, url: URL): Promise<PendingAuthorization> {
+  const { config } = ctx;
+  if (!isAtRedirectUri(url, config.redirectUri)) {
+    throw new OAuthError('invalid_callback', 'This URL is not the configured redirect URI');
+  }
+  const states = url.searchParams.getAll('state');
+  if (states.length !== 1 || states[0] === '') {
+    throw new OAuthError('state_mismatch', states.length > 1 ? 'The callback has more than one state' : 'The callback has no state');
+  }
+  // Consumed before anything else happens: a reloaded or replayed callback finds nothing (SECURITY.md 4).
+  const raw = await (await ctx.durable()).take(PENDING_PREFIX + states[0]);
+  if (raw === undefined) {
+    throw new OAuthError('state_mismatch', 'No login in progress matches this callback (forged, replayed, or started elsewhere)');
+  }
+  const pending = decodePending(raw, config.issuer.href, config.clientId);
+  if (pending.redirectUri !== config.redirectUri.href) {
+    throw new OAuthError('invalid_callback', 'The login was started with another redirect URI');
+  }
+  return pending;
+}
+
+/** oauth4webapi checks the authorization response and the token response; the code is exchanged once. */
+async function exchange(ctx: Context, pending: PendingAuthorization, url: URL): Promise<StoredSession> {
+  const { as, keyPair } = pending;
+  const client = ctx.oauthClient();
+  let params: URLSearchParams;
+  try {
+    // The stored state and the stored metadata (for `iss`): never values from the URL (SECURITY.md 2, 6).
+    params = o.validateAuthResponse(as, client, url.searchParams, pending.state);
+  } catch (err) {
+    throw callbackError(err);
+  }
+  // oauth4webapi refuses `id_token`/`token` (implicit, hybrid); anything else without a code is not ours either.
+  if (!params.get('code')) throw new OAuthError('invalid_callback', 'The callback has no authorization code');
+  const result = await retryOnNonce(async () => {
+    const options = {
+      ...ctx.asRequest(as.token_endpoint),
+      additionalParameters: resourceParams(ctx.config, undefined, false),
+      ...(keyPair && { DPoP: ctx.nonces.handle(client, keyPair) }),
+    };
+    const response = await o.authorizationCodeGrantRequest(as, client, o.None(), params, pending.redirectUri, pending.codeVerifier, options);
+    return o.processAuthorizationCodeResponse(withIdTokenAlgorithms(as), client, response, {
+      expectedNonce: pending.nonce ?? o.expectNoNonce,
+      requireIdToken: hasOpenId(pending.scope),
+    });
+  }, ctx.hiddenNonce('The authorization server')).catch((err: unknown) => {
+    // A 4xx: the code is spent or refused for good; say so with one code whatever the body.
+    throw grantRefusal(toOAuthError(err));
+  });
+  return sessionFrom(ctx.config, as, result, ctx.effects.now(), pending.scope, keyPair);
 }

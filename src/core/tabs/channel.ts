@@ -1,8 +1,7 @@
 import type { KeyValueStore } from '../storage.js';
+import { leadership } from './leader.js';
 import { held, leaseLock, lockTimeout, lockWaitMs } from './lease.js';
 
-/** After a `beforeunload` with no `pagehide` this long, the page stayed (navigation cancelled, a download). */
-const STAYED_MS = 5_000;
 
 /**
  * Coordination between the tabs of one origin: a mutual-exclusion lock so that only one tab at a
@@ -40,18 +39,13 @@ export interface Tabs {
 /**
  * The browser's coordination. With Web Locks: a per-client lock for refreshes, released by the
  * browser even when its tab is closed mid-refresh, and a leader lock held while the tab's page is shown.
- * Without: the lease above, and every tab renews (the lease still lets only one refresh at a time).
+ * Without: the lease of lease.ts, and every tab renews (the lease still lets only one refresh at a time).
  */
 export function browserTabs(name: string, store: () => Promise<KeyValueStore>, holdMs: number): Tabs {
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
   const channel = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel(name) : undefined;
   const listeners = new Set<(message: TabMessage) => void>();
   const releaseWaiters = new Set<() => void>();
-  const leaderListeners = new Set<() => void>();
-  let leader = !locks;
-  let leaderRequest: AbortController | undefined;
-  let stepDown: (() => void) | undefined;
-
   channel?.addEventListener('message', (event: MessageEvent<unknown>) => {
     const message = event.data as TabMessage | null;
     if (message?.type === 'lock-released') for (const wake of [...releaseWaiters]) wake();
@@ -59,56 +53,8 @@ export function browserTabs(name: string, store: () => Promise<KeyValueStore>, h
       for (const listener of [...listeners]) listener(message);
     }
   });
-
-  const seekLeadership = (): void => {
-    const request = new AbortController();
-    leaderRequest = request;
-    locks!
-      .request(`${name}:leader`, { signal: request.signal }, () => {
-        leader = true;
-        for (const listener of leaderListeners) listener();
-        // Held until the tab goes away (the browser releases it), its page is hidden, or the client is destroyed.
-        return new Promise<void>((resolve) => {
-          stepDown = resolve;
-        });
-      })
-      .catch(() => undefined);
-  };
-  const resign = (): void => {
-    leaderRequest?.abort(); // stops waiting, if this tab is not the leader yet
-    leaderRequest = undefined;
-    leader = false;
-    stepDown?.(); // releases the leader lock, if it is
-    stepDown = undefined;
-  };
-  // A held or requested Web Lock keeps the page out of Firefox's back/forward cache (e2e-engines/ showed it):
-  // with the leader lock held for the tab's lifetime, Back would reload every page of the app. Firefox decides before `pagehide`, so the page resigns at `beforeunload` (which blocks no cache),
-  // and again at `pagehide` for browsers that cache a page with its locks (WebKit): a page in the cache must
-  // not stay the leader without running a timer. Restored from the cache, it seeks leadership again. A
-  // `beforeunload` that leads nowhere (cancelled, or a download) seeks it again a little later.
-  let stayed: ReturnType<typeof setTimeout> | undefined;
-  const onBeforeUnload = (): void => {
-    resign();
-    clearTimeout(stayed);
-    stayed = setTimeout(() => {
-      if (!leaderRequest && !closed) seekLeadership();
-    }, STAYED_MS);
-  };
-  const onPageHide = (): void => {
-    clearTimeout(stayed);
-    resign();
-  };
-  const onPageShow = (event: PageTransitionEvent): void => {
-    if (event.persisted && !leaderRequest && !closed) seekLeadership();
-  };
-  let closed = false;
-  const pageEvents = locks !== undefined && typeof window !== 'undefined' && typeof window.addEventListener === 'function';
-  if (locks) seekLeadership();
-  if (pageEvents) {
-    window.addEventListener('beforeunload', onBeforeUnload);
-    window.addEventListener('pagehide', onPageHide);
-    window.addEventListener('pageshow', onPageShow);
-  }
+  // Without Web Locks there is no leader lock: every tab renews (the lease still serialises the refreshes).
+  const leader = locks ? leadership(locks, `${name}:leader`) : { isLeader: () => true, onLeader: () => undefined, close: () => undefined };
 
   const withLock: Tabs['withLock'] = locks
     ? <T>(task: (confirm: () => Promise<void>) => Promise<T>) =>
@@ -136,24 +82,16 @@ export function browserTabs(name: string, store: () => Promise<KeyValueStore>, h
 
   return {
     withLock,
-    isLeader: () => leader,
-    onLeader: (listener) => void leaderListeners.add(listener),
+    isLeader: leader.isLeader,
+    onLeader: leader.onLeader,
     post: (message) => channel?.postMessage(message),
     listen: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     close: () => {
-      closed = true;
-      clearTimeout(stayed);
-      if (pageEvents) {
-        window.removeEventListener('beforeunload', onBeforeUnload);
-        window.removeEventListener('pagehide', onPageHide);
-        window.removeEventListener('pageshow', onPageShow);
-      }
-      resign();
+      leader.close();
       listeners.clear();
-      leaderListeners.clear();
       channel?.close();
     },
   };
