@@ -49,7 +49,7 @@ export function fakeEffects(routes: Record<string, Route>) {
       return routes[route]!(request);
     },
     now: () => now,
-    openEarly: false,
+    preopenStore: () => undefined,
     openStore: async () => ({ store }),
     tabs: (): Tabs => ({
       withLock: (task) => task(async () => undefined),

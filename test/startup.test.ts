@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClientWith } from '../src/core/client.js';
 import { resolveConfig } from '../src/core/config.js';
 import { browserEffects } from '../src/core/effects.js';
-import { memoryStore, openStore, type KeyValueStore } from '../src/core/storage.js';
+import { openStore, preopen, type KeyValueStore } from '../src/core/storage.js';
 import { fakeEffects, json } from './fakes.js';
 
 /**
@@ -107,37 +107,34 @@ describe('reload: the session and its nonces', () => {
 });
 
 describe('opening storage when the client is created', () => {
-  it('opens IndexedDB at creation; init() reads the session in one transaction once the channel listens', async () => {
+  it('starts the open at creation; init() reads the session in the transaction that proves it, once the channel listens', async () => {
     const stored = await storedByAnotherTab();
     const events: string[] = [];
     const reload = fake();
     const tabs = reload.effects.tabs;
-    Object.assign(reload.effects, { openEarly: true });
+    reload.effects.preopenStore = (config) => void events.push(`preopen ${config.name}`);
     reload.effects.openStore = async (_config, _onFallback, read) => {
-      events.push(`open ${read?.join(',') ?? ''}`);
-      return { store: recording(stored, events) };
+      events.push(`open+read ${read?.join(',')}`);
+      return { store: recording(stored, events), ...(read && { values: await stored.getMany(read) }) };
     };
     reload.effects.tabs = (config, store) => {
       const made = tabs(config, store);
       return { ...made, listen: (listener) => (events.push('listen'), made.listen(listener)) };
     };
     const client = createClientWith(resolveConfig(options), reload.effects);
-    expect(events).toEqual(['open ']); // before any method is called
+    expect(events).toEqual([`preopen browser-oauth:${options.issuer}:${options.clientId}`]); // before any method is called
     await client.init();
     expect(client.state.status).toBe('signedIn');
-    expect(events).toEqual(['open ', 'listen', 'getMany session,dpop-nonces']);
+    // One transaction: the open's proving read is the session's (no second read, no value read before listening).
+    expect(events.slice(1)).toEqual(['open+read session,dpop-nonces', 'listen']);
   });
 
-  it('does not open storage at creation with storage: "memory", nor where openEarly is false (a server)', async () => {
-    for (const [openEarly, storage] of [[true, 'memory'], [false, 'indexeddb']] as const) {
-      const opens: string[] = [];
-      const effects = fake().effects;
-      Object.assign(effects, { openEarly });
-      effects.openStore = async () => (opens.push('open'), { store: memoryStore() });
-      createClientWith(resolveConfig({ ...options, storage }), effects);
-      await Promise.resolve();
-      expect(opens).toEqual([]);
-    }
+  it('does not start opening storage at creation with storage: "memory"', () => {
+    const effects = fake().effects;
+    const preopened: string[] = [];
+    effects.preopenStore = (config) => void preopened.push(config.name);
+    createClientWith(resolveConfig({ ...options, storage: 'memory' }), effects);
+    expect(preopened).toEqual([]);
   });
 });
 
@@ -234,6 +231,23 @@ describe('openStore', () => {
     expect(values).toEqual([{ v: 1 }, undefined]);
     expect(fallbacks).toEqual([]);
     expect(idb.log).toEqual(['open', 'transaction readonly', 'get session', 'get dpop-nonces']);
+  });
+
+  it('preopen starts the open at once and reads nothing; the next openStore of that name uses it: one open, one transaction', async () => {
+    const idb = fakeIndexedDB();
+    globalThis.indexedDB = idb.indexedDB as unknown as IDBFactory;
+    preopen('x');
+    expect(idb.log).toEqual(['open']);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(idb.log).toEqual(['open']); // opened, nothing read
+    const { values } = await open(idb, ['session']);
+    expect(values).toEqual([{ v: 1 }]);
+    expect(idb.log).toEqual(['open', 'transaction readonly', 'get session']);
+  });
+
+  it('preopen does nothing without IndexedDB (a server)', () => {
+    globalThis.indexedDB = undefined as unknown as IDBFactory;
+    expect(() => preopen('x')).not.toThrow();
   });
 
   it('without keys, proves it with a dummy read as before, and returns no values', async () => {

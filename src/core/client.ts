@@ -34,7 +34,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
   const handleRedirect = createCallbacks(ctx, loader, renewal);
   let initialized: Promise<RedirectResult | undefined> | undefined;
   // Only the open: the session itself is read by init(), once this tab listens to the others' news.
-  if (effects.openEarly && config.storage === 'indexeddb') void ctx.durable();
+  if (config.storage === 'indexeddb') effects.preopenStore(config);
 
   return {
     get state() {

@@ -2,18 +2,18 @@ import type { ClientConfig } from './config.js';
 import type { OAuthError } from './errors.js';
 import type { FetchLike } from './http.js';
 import { refreshHoldMs } from './session/refresh-grant.js';
-import { openStore, type KeyValueStore, type OpenedStore } from './storage.js';
+import { openStore, preopen, type KeyValueStore, type OpenedStore } from './storage.js';
 import { browserTabs, type Tabs } from './tabs/channel.js';
 
 /** Everything the client does to the outside world; tests replace them. */
 export interface Effects {
   fetch: FetchLike;
   /**
-   * Open storage as soon as the client is created, so that IndexedDB's first open in a page (~10 ms)
-   * overlaps the app's own start-up instead of delaying `init()`. False where there is no IndexedDB (a
-   * server render): creating the client there touches nothing.
+   * Starts opening storage when the client is created, so that IndexedDB's first open in a page (~10 ms)
+   * overlaps the app's own start-up instead of delaying `init()`. Reads nothing. Does nothing where there
+   * is no IndexedDB (a server render): creating the client there touches nothing.
    */
-  readonly openEarly: boolean;
+  preopenStore(config: ClientConfig): void;
   now(): number;
   /** Opens IndexedDB (memory when unavailable); the read that proves it works is of `read`, whose values it returns. */
   openStore(config: ClientConfig, onFallback: (error: OAuthError) => void, read?: readonly string[]): Promise<OpenedStore>;
@@ -35,7 +35,7 @@ export function browserEffects(): Effects {
   const warned = new Set<string>();
   return {
     fetch: (input, init) => fetch(input, init),
-    openEarly: typeof indexedDB !== 'undefined',
+    preopenStore: (config) => preopen(config.name),
     now: () => Date.now(),
     openStore: (config, onFallback, read) => openStore(config.name, onFallback, read),
     tabs: (config, store) => browserTabs(config.name, store, refreshHoldMs(config.timeout)),

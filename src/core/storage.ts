@@ -1,4 +1,4 @@
-import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
+import { promisifyRequest, type UseStore } from 'idb-keyval';
 import { OAuthError, redact } from './errors.js';
 
 /**
@@ -134,6 +134,46 @@ export function memoryStore(): KeyValueStore {
   };
 }
 
+/**
+ * The (issuer, client) database's store, opened now (idb-keyval's createStore opens at the first
+ * transaction: too late to overlap the app's start-up). One database per (issuer, client), object store
+ * `kv`; a connection the browser closes (Safari does) is opened again at the next use.
+ */
+function database(name: string): UseStore {
+  let db: Promise<IDBDatabase> | undefined;
+  const connect = (): Promise<IDBDatabase> => {
+    const request = indexedDB.open(name);
+    request.onupgradeneeded = () => request.result.createObjectStore('kv');
+    const opening = promisifyRequest(request);
+    opening.then(
+      (opened) => {
+        opened.onclose = () => (db = undefined);
+      },
+      () => (db = undefined),
+    );
+    return opening;
+  };
+  db = connect();
+  return (mode, callback) => (db ??= connect()).then((opened) => callback(opened.transaction('kv', mode).objectStore('kv')));
+}
+
+/** Databases whose opening started before their first use (see {@link preopen}). */
+const preopened = new Map<string, UseStore>();
+
+/**
+ * Starts opening `name`'s database, for the next {@link openStore} of it: a page's first IndexedDB open
+ * takes ~10 ms, which then overlaps whatever the app does before `init()`. Nothing is read here, so no
+ * value can be stale by the time it is used. Does nothing where IndexedDB is missing.
+ */
+export function preopen(name: string): void {
+  if (typeof indexedDB === 'undefined' || preopened.has(name)) return;
+  try {
+    preopened.set(name, database(name));
+  } catch {
+    // openStore opens it again and reports the failure.
+  }
+}
+
 /** How long opening IndexedDB may take before it is declared unusable (a blocked open never settles). */
 const OPEN_TIMEOUT_MS = 3000;
 
@@ -155,8 +195,8 @@ export interface OpenedStore {
 export async function openStore(name: string, onFallback: (error: OAuthError) => void, read: readonly string[] = []): Promise<OpenedStore> {
   try {
     if (typeof indexedDB === 'undefined') throw new Error('indexedDB is not defined');
-    // One database per (issuer, client): two stores cannot share a database in idb-keyval.
-    const use = createStore(name, 'kv');
+    const use = preopened.get(name) ?? database(name);
+    preopened.delete(name);
     let opened = false; // the database opened and a transaction on our object store began
     const store = indexedDbStore((mode, callback) =>
       use(mode, (s) => {
