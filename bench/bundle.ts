@@ -48,6 +48,8 @@ export interface Chunk {
   entryPoint?: string;
   /** Counted: loaded by the job. */
   loaded: boolean;
+  /** Reached from the entry chunk by static imports alone: fetched on every page load, before any `import()` runs. */
+  firstLoad: boolean;
 }
 
 export interface Bundled {
@@ -89,11 +91,19 @@ export async function bundle(entry: string, extra: Pick<esbuild.BuildOptions, 'e
     }
   };
   visit(main[0]);
+  const first = new Set<string>();
+  const visitStatic = (path: string): void => {
+    const out = metafile.outputs[path];
+    if (!out || first.has(path)) return;
+    first.add(path);
+    for (const imp of out.imports) if (imp.kind === 'import-statement' && !imp.external) visitStatic(imp.path);
+  };
+  visitStatic(main[0]);
 
   const chunks = outputs.map(([path, out]): Chunk => {
     const bytes = code.get(path);
     if (!bytes) throw new Error(`no contents for ${path}`);
-    return { path, code: bytes, ...(out.entryPoint ? { entryPoint: out.entryPoint } : {}), loaded: loaded.has(path) };
+    return { path, code: bytes, ...(out.entryPoint ? { entryPoint: out.entryPoint } : {}), loaded: loaded.has(path), firstLoad: first.has(path) };
   });
   return { chunks, metafile, warnings: result.warnings };
 }
@@ -123,6 +133,9 @@ export function loadedSizes(b: Bundled): Sizes & { chunks: number } {
   }
   return total;
 }
+
+/** gzip bytes of the chunks every page load fetches before any lazy `import()` (no brotli: fast). */
+export const firstLoadGzip = (b: Bundled): number => b.chunks.filter((c) => c.firstLoad).reduce((n, c) => n + gzipSize(c.code), 0);
 
 /** gzip bytes of the chunks the job loads (no brotli: fast). */
 export const loadedGzip = (b: Bundled): number => b.chunks.filter((c) => c.loaded).reduce((n, c) => n + gzipSize(c.code), 0);

@@ -8,9 +8,11 @@
 import { existsSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Metafile, Plugin } from 'esbuild';
-import { BENCH_DIR, ROOT_DIR, bundle, loadedGzip } from './bundle.ts';
+import { BENCH_DIR, ROOT_DIR, bundle, firstLoadGzip, loadedGzip } from './bundle.ts';
 
 export const CORE_ENTRY = join(BENCH_DIR, 'size', 'browser-oauth.ts');
+/** A returning visit only (restore, renewal, `auth.fetch`): issue 13's signed-in page load. */
+export const SIGNED_IN_ENTRY = join(BENCH_DIR, 'size', 'browser-oauth-signed-in.ts');
 export const REACT_ENTRY = join(BENCH_DIR, 'size', 'browser-oauth-react.ts');
 export const REACT_SOURCE = join(ROOT_DIR, 'src', 'react', 'index.ts');
 
@@ -27,6 +29,12 @@ const FORBIDDEN = /^(react|react-dom|oidc-provider|jose)(\/|$)/;
 export interface CoreMeasurement {
   /** gzip (level 9) bytes of the minified core bundle for the job (bench/size/browser-oauth.ts), as in bench/size.ts. */
   coreGzip: number;
+  /**
+   * gzip bytes a signed-in page load fetches (bench/size/browser-oauth-signed-in.ts): the chunks reached from
+   * the entry by static imports alone (bundle.ts `firstLoad`), each compressed on its own; `signedInChunks` of them.
+   */
+  signedInGzip: number;
+  signedInChunks: number;
   /**
    * gzip bytes of core + React adapter for the same job (bench/size/browser-oauth-react.ts), React itself
    * external. Absent while src/react/index.ts does not exist. The adapter's cost is `reactGzip - coreGzip`.
@@ -58,7 +66,7 @@ export async function measureCore(options: { coreEntry?: string } = {}): Promise
   };
   const coreRun = bundle(options.coreEntry ?? CORE_ENTRY, { plugins: [guard] });
   const reactRun = existsSync(REACT_SOURCE) ? bundle(REACT_ENTRY, { external: REACT_EXTERNAL }) : undefined;
-  const [core, react] = await Promise.all([coreRun, reactRun]);
+  const [core, react, signedIn] = await Promise.all([coreRun, reactRun, bundle(SIGNED_IN_ENTRY)]);
 
   const inputs = inputPaths(core.metafile);
   const imported = [...forbidden];
@@ -69,7 +77,13 @@ export async function measureCore(options: { coreEntry?: string } = {}): Promise
     inputs.some((p) => p.startsWith('demo/') || /(^|\/)node_modules\/(oidc-provider|jose)\//.test(p)) ||
     imported.some((p) => /^(oidc-provider|jose)(\/|$)/.test(p));
 
-  const result: CoreMeasurement = { coreGzip: loadedGzip(core), coreImportsReact, coreImportsDemo };
+  const result: CoreMeasurement = {
+    coreGzip: loadedGzip(core),
+    signedInGzip: firstLoadGzip(signedIn),
+    signedInChunks: signedIn.chunks.filter((c) => c.firstLoad).length,
+    coreImportsReact,
+    coreImportsDemo,
+  };
   if (react) result.reactGzip = loadedGzip(react);
   return result;
 }
