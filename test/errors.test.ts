@@ -72,6 +72,16 @@ describe('toOAuthError', () => {
     expect(toOAuthError(forbidden).code).toBe('insecure_url');
   });
 
+  it("keeps the AS's untrusted text out of the message: it is in error and errorDescription only", async () => {
+    const fromToken = toOAuthError(await bodyError(400, { error: 'HOSTILE_error', error_description: 'HOSTILE description' }));
+    const params = new URLSearchParams({ error: 'HOSTILE_error', error_description: 'HOSTILE description' });
+    const fromCallback = toOAuthError(new o.AuthorizationResponseError('denied', { cause: params }));
+    for (const err of [fromToken, fromCallback]) {
+      expect(err.message).not.toMatch(/HOSTILE/);
+      expect(err).toMatchObject({ error: 'HOSTILE_error', errorDescription: 'HOSTILE description' });
+    }
+  });
+
   it('returns an OAuthError unchanged', () => {
     const err = new OAuthError('timeout', 't');
     expect(toOAuthError(err)).toBe(err);
