@@ -188,7 +188,10 @@ export const UPSTREAM_MESSAGES = {
   'JWT "nonce" (nonce) claim missing': 'nonce_mismatch',
 } as const satisfies Record<string, OAuthErrorCode>;
 
-/** The code {@link UPSTREAM_MESSAGES} gives an oauth4webapi error, if its message is one of them. */
+/**
+ * The code {@link UPSTREAM_MESSAGES} gives an oauth4webapi error, if its message is one of them. (Callers only
+ * compare the result with codes, so a message like "toString" finding Object.prototype's is harmless.)
+ */
 function byMessage(err: o.OperationProcessingError): OAuthErrorCode | undefined {
   return err.code === o.INVALID_RESPONSE ? (UPSTREAM_MESSAGES as Record<string, OAuthErrorCode>)[err.message] : undefined;
 }
@@ -222,7 +225,7 @@ export function callbackError(err: unknown): OAuthError {
 export function toOAuthError(err: unknown, fallback: OAuthErrorCode = 'invalid_response'): OAuthError {
   if (err instanceof OAuthError) return err;
   if (err instanceof o.ResponseBodyError) {
-    return new OAuthError(codeForAsError(err.error, err.status), 'The authorization server answered with an error', {
+    return new OAuthError(codeForAsError(err.error, err.status), 'The authorization server refused the request', {
       error: untrusted(err.error),
       errorDescription: untrusted(err.error_description),
       status: err.status,
