@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import * as o from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
-import { OAuthError, toOAuthError } from '../src/core/errors.js';
+import { OAuthError, toOAuthError, type OAuthErrorCode } from '../src/core/errors.js';
 
 const SECRETS = ['eyJ.secret-access-token', 'secret-refresh-token', 'secret-code', 'secret-state'];
 const everything = (err: OAuthError) =>
@@ -71,8 +72,67 @@ describe('toOAuthError', () => {
     expect(toOAuthError(forbidden).code).toBe('insecure_url');
   });
 
+  it("keeps the AS's untrusted text out of the message: it is in error and errorDescription only", async () => {
+    const fromToken = toOAuthError(await bodyError(400, { error: 'HOSTILE_error', error_description: 'HOSTILE description' }));
+    const params = new URLSearchParams({ error: 'HOSTILE_error', error_description: 'HOSTILE description' });
+    const fromCallback = toOAuthError(new o.AuthorizationResponseError('denied', { cause: params }));
+    for (const err of [fromToken, fromCallback]) {
+      expect(err.message).not.toMatch(/HOSTILE/);
+      expect(err).toMatchObject({ error: 'HOSTILE_error', errorDescription: 'HOSTILE description' });
+    }
+  });
+
   it('returns an OAuthError unchanged', () => {
     const err = new OAuthError('timeout', 't');
     expect(toOAuthError(err)).toBe(err);
+  });
+});
+
+describe('docs/errors.md', () => {
+  // `satisfies` makes tsc refuse a code of the union missing here, and a name that is not a code.
+  const CODES = Object.keys({
+    state_mismatch: 1,
+    issuer_mismatch: 1,
+    nonce_mismatch: 1,
+    invalid_callback: 1,
+    access_denied: 1,
+    login_required: 1,
+    refresh_token_required: 1,
+    interaction_required: 1,
+    consent_required: 1,
+    authorization_error: 1,
+    invalid_grant: 1,
+    invalid_client: 1,
+    invalid_scope: 1,
+    invalid_target: 1,
+    oauth_error: 1,
+    invalid_id_token: 1,
+    id_token_mismatch: 1,
+    network: 1,
+    timeout: 1,
+    server_error: 1,
+    invalid_response: 1,
+    response_too_large: 1,
+    invalid_token: 1,
+    resource_redirect: 1,
+    unsafe_resource_path: 1,
+    storage_unavailable: 1,
+    storage_corrupt: 1,
+    insecure_url: 1,
+    discovery_failed: 1,
+    dpop_unsupported: 1,
+    dpop_downgrade: 1,
+    destroyed: 1,
+  } satisfies Record<OAuthErrorCode, 1>);
+  const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+
+  it('has one section per code, and no section for a code that does not exist', () => {
+    const sections = [...read('docs/errors.md').matchAll(/^### `(\w+)`$/gm)].map((m) => m[1]);
+    expect([...sections].sort()).toEqual([...CODES].sort());
+  });
+
+  it("the README's error table links every code to its section", () => {
+    const linked = [...read('README.md').matchAll(/^\| \[`(\w+)`\]\(docs\/errors\.md#(\w+)\)/gm)].map((m) => [m[1], m[2]]);
+    expect(linked.sort()).toEqual(CODES.map((code) => [code, code]).sort());
   });
 });

@@ -1,23 +1,17 @@
 import * as o from 'oauth4webapi';
 
 /**
- * Every stable `code` an {@link OAuthError} can carry. `switch (err.code)` narrows on it.
+ * Every stable `code` an {@link OAuthError} can carry. `switch (err.code)` narrows on it. What each one means,
+ * whether the session survives it, and what an app should do: `docs/errors.md`, one section per code.
  *
- * Callback: `state_mismatch`, `issuer_mismatch`, `nonce_mismatch`, `invalid_callback`, and the AS's
- * authorization errors `access_denied`, `login_required`, `interaction_required`, `consent_required`,
- * `authorization_error` (any other `error` value; the raw value is in {@link OAuthError.error}).
- * Token endpoint: `invalid_grant` (the session is over; also any other `4xx` answer to a grant but `408`, `429`,
- * `invalid_scope`, `invalid_target` and `use_dpop_nonce`), `invalid_client` (from a refresh: the session is over too), `invalid_scope`, `invalid_target`
- * (RFC 8707: the AS refused a resource indicator), `oauth_error` (any other `error`), `invalid_id_token`, `id_token_mismatch` (a refreshed ID token for another user).
- * Transport: `network`, `timeout`, `server_error` (5xx), `invalid_response` (not a conforming response),
- * `response_too_large`. Resources: `invalid_token` (rejected even after one refresh), `resource_redirect`,
- * `unsafe_resource_path` (the path leaves its resource prefix once `%2f`, `%2e`, `%5c` are decoded or `;`
- * parameters dropped: nothing was sent).
- * Local: `login_required` (no session), `refresh_token_required` (a per-resource token without a refresh
- * token to get it with; the session stays), `storage_unavailable`, `storage_corrupt`, `insecure_url`,
- * `discovery_failed`, `destroyed`.
- * DPoP: `dpop_unsupported` (`dpop: true` but the AS has no DPoP), `dpop_downgrade` (a proof was sent
- * and a Bearer token came back: discarded).
+ * Callback: `state_mismatch`, `issuer_mismatch`, `nonce_mismatch`, `invalid_callback`, `access_denied`,
+ * `login_required`, `interaction_required`, `consent_required`, `authorization_error`.
+ * Token endpoint: `invalid_grant`, `invalid_client`, `invalid_scope`, `invalid_target`, `oauth_error`,
+ * `invalid_id_token`, `id_token_mismatch`.
+ * Transport: `network`, `timeout`, `server_error`, `invalid_response`, `response_too_large`.
+ * Resources: `invalid_token`, `resource_redirect`, `unsafe_resource_path`.
+ * Local: `login_required` (no session), `refresh_token_required`, `storage_unavailable`, `storage_corrupt`,
+ * `insecure_url`, `discovery_failed`, `destroyed`. DPoP: `dpop_unsupported`, `dpop_downgrade`.
  *
  * @example
  * ```ts
@@ -177,13 +171,61 @@ function codeForAsError(error: string, status: number | undefined): OAuthErrorCo
 }
 
 /**
+ * Messages of oauth4webapi 3.8 that alone say which check failed: it throws them with its generic
+ * `INVALID_RESPONSE` code and a `cause` that does not name the parameter or claim. Everything else is mapped
+ * by `code` and `cause`. test/upstream-messages.test.ts makes oauth4webapi throw each of these, so that a
+ * reworded message fails CI instead of silently turning `nonce_mismatch` into `invalid_response`.
+ */
+export const UPSTREAM_MESSAGES = {
+  // validateAuthResponse (RFC 9207 `iss`, RFC 6749 `state`): the cause is the parameters for both.
+  'response parameter "iss" (issuer) missing': 'issuer_mismatch',
+  'unexpected "iss" (issuer) response parameter value': 'issuer_mismatch',
+  '"iss" parameter must be provided only once': 'issuer_mismatch',
+  'response parameter "state" missing': 'state_mismatch',
+  'unexpected "state" response parameter value': 'state_mismatch',
+  '"state" parameter must be provided only once': 'state_mismatch',
+  // A missing claim's cause is the claims alone: only the message tells `nonce` from `sub`.
+  'JWT "nonce" (nonce) claim missing': 'nonce_mismatch',
+} as const satisfies Record<string, OAuthErrorCode>;
+
+/**
+ * The code {@link UPSTREAM_MESSAGES} gives an oauth4webapi error, if its message is one of them. (Callers only
+ * compare the result with codes, so a message like "toString" finding Object.prototype's is harmless.)
+ */
+function byMessage(err: o.OperationProcessingError): OAuthErrorCode | undefined {
+  return err.code === o.INVALID_RESPONSE ? (UPSTREAM_MESSAGES as Record<string, OAuthErrorCode>)[err.message] : undefined;
+}
+
+/**
+ * Names which of oauth4webapi's callback checks (`validateAuthResponse`) failed. The checks are
+ * oauth4webapi's; any other refusal is not a code-flow callback this client can take.
+ */
+export function callbackError(err: unknown): OAuthError {
+  if (err instanceof o.OperationProcessingError) {
+    const details = { cause: redact(err) };
+    switch (byMessage(err)) {
+      case 'issuer_mismatch':
+        return new OAuthError('issuer_mismatch', 'The callback is not from the configured issuer', details);
+      case 'state_mismatch':
+        return new OAuthError('state_mismatch', 'The callback state does not match this login', details);
+      default:
+        return new OAuthError('invalid_callback', 'The callback is not a valid authorization response', details);
+    }
+  }
+  if (err instanceof o.UnsupportedOperationError) {
+    return new OAuthError('invalid_callback', 'Only the authorization code flow is accepted', { cause: redact(err) });
+  }
+  return toOAuthError(err);
+}
+
+/**
  * Turns whatever a step threw into an {@link OAuthError}. `fallback` is the code for protocol
  * violations that are not more specifically recognised.
  */
 export function toOAuthError(err: unknown, fallback: OAuthErrorCode = 'invalid_response'): OAuthError {
   if (err instanceof OAuthError) return err;
   if (err instanceof o.ResponseBodyError) {
-    return new OAuthError(codeForAsError(err.error, err.status), `The authorization server answered ${err.status} ${untrusted(err.error)}`, {
+    return new OAuthError(codeForAsError(err.error, err.status), 'The authorization server refused the request', {
       error: untrusted(err.error),
       errorDescription: untrusted(err.error_description),
       status: err.status,
@@ -193,7 +235,7 @@ export function toOAuthError(err: unknown, fallback: OAuthErrorCode = 'invalid_r
   if (err instanceof o.AuthorizationResponseError) {
     const error = untrusted(err.error) ?? 'authorization_error';
     const code = AUTHORIZATION_ERRORS.has(error as OAuthErrorCode) ? (error as OAuthErrorCode) : 'authorization_error';
-    return new OAuthError(code, `The authorization server refused the request: ${error}`, {
+    return new OAuthError(code, 'The authorization server refused the request', {
       error,
       errorDescription: untrusted(err.error_description),
       cause: redact(err),
@@ -202,7 +244,7 @@ export function toOAuthError(err: unknown, fallback: OAuthErrorCode = 'invalid_r
   if (err instanceof o.WWWAuthenticateChallengeError) {
     const challenge = err.cause[0];
     const error = untrusted(challenge?.parameters.error);
-    return new OAuthError(error === 'invalid_token' ? 'invalid_token' : codeForAsError(error ?? '', err.status), `The server answered ${err.status} with an authentication challenge`, {
+    return new OAuthError(error === 'invalid_token' ? 'invalid_token' : codeForAsError(error ?? '', err.status), 'The server answered with an authentication challenge', {
       error,
       errorDescription: untrusted(challenge?.parameters.error_description),
       status: err.status,
@@ -217,38 +259,45 @@ export function toOAuthError(err: unknown, fallback: OAuthErrorCode = 'invalid_r
   }
   if (err instanceof TypeError && (err as { code?: unknown }).code === undefined) {
     // fetch() rejects with a bare TypeError when the network fails or CORS blocks the response.
-    return new OAuthError('network', 'The request failed (network error or CORS)', { cause: redact(err) });
+    return new OAuthError('network', 'The request failed at the network (or CORS)', { cause: redact(err) });
   }
   return new OAuthError(fallback, 'Unexpected failure', { cause: redact(err) });
 }
 
+/** What oauth4webapi's `cause` names, when it is an object: the claim or attribute compared, the claims checked. */
+interface CauseFields {
+  claim?: unknown;
+  claims?: unknown;
+  attribute?: unknown;
+  header?: unknown;
+}
+
 function fromProcessingError(err: o.OperationProcessingError, fallback: OAuthErrorCode): OAuthError {
-  const cause = err.cause as { claim?: unknown; status?: unknown } | Response | undefined;
+  const cause: unknown = err.cause;
   const details: OAuthErrorDetails = { cause: redact(err) };
   if (cause instanceof Response) details.status = cause.status;
+  const fields: CauseFields = typeof cause === 'object' && cause !== null && !(cause instanceof Response) ? cause : {};
   switch (err.code) {
     case o.RESPONSE_IS_NOT_CONFORM:
       if (cause instanceof Response && cause.status >= 500) {
-        return new OAuthError('server_error', `The authorization server answered ${cause.status}`, details);
+        return new OAuthError('server_error', 'The authorization server failed', details);
       }
       return new OAuthError('invalid_response', err.message, details);
     case o.JWT_CLAIM_COMPARISON:
     case o.JWT_TIMESTAMP_CHECK:
-      if (cause && !(cause instanceof Response) && cause.claim === 'nonce') {
-        return new OAuthError('nonce_mismatch', 'The ID token nonce does not match this login', details);
-      }
+      if (fields.claim === 'nonce') return new OAuthError('nonce_mismatch', 'The ID token nonce does not match this login', details);
       return new OAuthError('invalid_id_token', err.message, details);
     case o.JSON_ATTRIBUTE_COMPARISON:
-      return new OAuthError(fallback === 'discovery_failed' ? 'issuer_mismatch' : 'invalid_response', err.message, details);
+      // Discovery's check that the metadata is the configured issuer's (RFC 8414 §3.3).
+      return new OAuthError(fields.attribute === 'issuer' ? 'issuer_mismatch' : 'invalid_response', err.message, details);
     case o.HTTP_REQUEST_FORBIDDEN:
     case o.REQUEST_PROTOCOL_FORBIDDEN:
       return new OAuthError('insecure_url', 'Refused to send a request over plain http', details);
     case o.INVALID_RESPONSE:
-      // ID-token failures oauth4webapi reports with its generic code (static messages of oauth4webapi 3.8).
-      if (err.message.startsWith('JWT "nonce"')) return new OAuthError('nonce_mismatch', 'The ID token has no nonce', details);
-      if (err.message.startsWith('unexpected JWT "alg"') || /^JWT ".+" \(.+\) claim missing$/.test(err.message)) {
-        return new OAuthError('invalid_id_token', err.message, details);
-      }
+      if (byMessage(err) === 'nonce_mismatch') return new OAuthError('nonce_mismatch', 'The ID token has no nonce', details);
+      // The ID token's checks report a claim missing or of the wrong type with the claims as cause, an
+      // unexpected `alg` with the header: the only JWTs this client validates are ID tokens.
+      if (fields.claims !== undefined || fields.header !== undefined) return new OAuthError('invalid_id_token', err.message, details);
       return new OAuthError(fallback, err.message, details);
     default:
       return new OAuthError(fallback, err.message, details);
