@@ -29,14 +29,14 @@ async function fetchMetadata(issuer: URL, options: DiscoverOptions): Promise<o.A
     }
     const as = await o.processDiscoveryResponse(issuer, response);
     if (!usable(as, issuer)) {
-      throw new OAuthError('discovery_failed', 'The authorization server metadata lacks a token endpoint or has fields of the wrong type');
+      throw new OAuthError('discovery_failed', 'Unusable AS metadata');
     }
     return as;
   } catch (err) {
     const error = toOAuthError(err, 'discovery_failed');
     if (error.code === 'issuer_mismatch') throw error;
     if (error.code === 'invalid_response' || error.code === 'oauth_error') {
-      throw new OAuthError('discovery_failed', 'The authorization server metadata could not be loaded', { cause: error.cause, status: error.status });
+      throw new OAuthError('discovery_failed', 'No AS metadata', { cause: error.cause, status: error.status });
     }
     throw error;
   }

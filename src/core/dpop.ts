@@ -13,7 +13,7 @@ export const DPOP_ALGORITHMS: readonly string[] = ['ES256', 'EdDSA', 'Ed25519', 
 /** `undefined`: on when the AS advertises DPoP; `true`: required; `false`: off. */
 export function usesDPoP(option: boolean | undefined, as: o.AuthorizationServer): boolean {
   const supported = (as.dpop_signing_alg_values_supported?.length ?? 0) > 0;
-  if (option === true && !supported) throw new OAuthError('dpop_unsupported', 'The authorization server does not advertise DPoP');
+  if (option === true && !supported) throw new OAuthError('dpop_unsupported', 'The AS does not offer DPoP');
   return option ?? supported;
 }
 

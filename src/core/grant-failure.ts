@@ -21,5 +21,5 @@ export function grantRefusal(error: OAuthError): OAuthError {
   if (status === undefined || status < 400 || status > 499 || NOT_NOW.has(status)) return error;
   if (error.error !== undefined && REQUEST_ONLY.has(error.error)) return error;
   if (error.code === 'invalid_grant' || error.code === 'invalid_client') return error;
-  return new OAuthError('invalid_grant', `The authorization server refused the grant (${status})`, { ...error, cause: error.cause });
+  return new OAuthError('invalid_grant', `Grant refused (${status})`, { ...error, cause: error.cause });
 }

@@ -34,14 +34,14 @@ export function boundedFetch(fetchImpl: FetchLike, options: BoundedFetchOptions)
     // (token and metadata requests ask for it; revocation answers carry no body to speak of).
     const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
     if (response.status === 200 && new Headers(init.headers).get('accept') === 'application/json' && type !== 'application/json') {
-      throw new OAuthError('invalid_response', 'The authorization server answered with a content type other than application/json');
+      throw new OAuthError('invalid_response', 'The answer is not JSON');
     }
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
 }
 
 function tooLarge(maxBytes: number): OAuthError {
-  return new OAuthError('response_too_large', `The response body exceeds ${maxBytes} bytes`);
+  return new OAuthError('response_too_large', `Response over ${maxBytes} bytes`);
 }
 
 async function readBounded(response: Response, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {

@@ -47,7 +47,7 @@ export async function resourceFetch(ctx: Context, renewal: Renewal, input: Reque
         () => o.protectedResourceRequest(token, request.method, target, new Headers(request.headers), body, { ...options, ...dpop }),
         ctx.hiddenNonce('A resource'),
       );
-      if (response.type === 'opaqueredirect') throw new OAuthError('resource_redirect', 'The resource answered with a redirect; it was not followed');
+      if (response.type === 'opaqueredirect') throw new OAuthError('resource_redirect', 'The resource redirected; not followed');
       if (response.status === 401) {
         // A 401 with no readable challenge: the resource's CORS hides WWW-Authenticate (and DPoP-Nonce).
         ctx.effects.warn('A resource answered 401 without a readable WWW-Authenticate header: add "Access-Control-Expose-Headers: WWW-Authenticate, DPoP-Nonce" to its CORS responses');

@@ -26,7 +26,7 @@ export interface KeyValueStore {
 }
 
 const storageError = (err: unknown): OAuthError =>
-  err instanceof OAuthError ? err : new OAuthError('storage_unavailable', 'The browser storage failed', { cause: redact(err) });
+  err instanceof OAuthError ? err : new OAuthError('storage_unavailable', 'Storage failed', { cause: redact(err) });
 
 async function guarded<T>(op: () => Promise<T>): Promise<T> {
   try {
@@ -219,7 +219,7 @@ export async function openStore(name: string, onFallback: (error: OAuthError) =>
       clearTimeout(timer);
     }
   } catch (err) {
-    onFallback(new OAuthError('storage_unavailable', 'IndexedDB is unavailable; the session is kept in memory for this tab only', { cause: redact(err) }));
+    onFallback(new OAuthError('storage_unavailable', 'IndexedDB is unavailable', { cause: redact(err) }));
     return { store: memoryStore() };
   }
 }

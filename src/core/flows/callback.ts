@@ -2,7 +2,7 @@ import * as o from 'oauth4webapi';
 import { hasOpenId } from '../config.js';
 import type { Context } from '../context.js';
 import { retryOnNonce } from '../dpop.js';
-import { OAuthError, redact, toOAuthError } from '../errors.js';
+import { callbackError, OAuthError, toOAuthError } from '../errors.js';
 import { grantRefusal } from '../grant-failure.js';
 import { withIdTokenAlgorithms } from '../id-token-alg.js';
 import { view } from '../session/cell.js';
@@ -12,19 +12,6 @@ import type { Renewal } from '../session/renewal.js';
 import { resourceParams, sessionFrom } from '../session/token-response.js';
 import type { RedirectResult } from '../types.js';
 import { isAtRedirectUri, withoutCallbackParams } from '../url.js';
-
-/** The callback's checks are oauth4webapi's; this only names which one failed. */
-function callbackError(err: unknown): OAuthError {
-  if (err instanceof o.OperationProcessingError) {
-    if (err.message.includes('"iss"')) return new OAuthError('issuer_mismatch', 'The callback is not from the configured issuer', { cause: redact(err) });
-    if (err.message.includes('"state"')) return new OAuthError('state_mismatch', 'The callback state does not match this login', { cause: redact(err) });
-    return new OAuthError('invalid_callback', 'The callback is not a valid authorization response', { cause: redact(err) });
-  }
-  if (err instanceof o.UnsupportedOperationError) {
-    return new OAuthError('invalid_callback', 'Only the authorization code flow is accepted', { cause: redact(err) });
-  }
-  return toOAuthError(err);
-}
 
 /** The redirect back from the AS, once per URL: React StrictMode and a double init() call it twice. */
 export function createCallbacks(ctx: Context, loader: Loader, renewal: Renewal): (input?: string | URL) => Promise<RedirectResult> {
@@ -77,16 +64,16 @@ async function complete(ctx: Context, loader: Loader, renewal: Renewal, url: URL
 async function takePending(ctx: Context, url: URL): Promise<PendingAuthorization> {
   const { config } = ctx;
   if (!isAtRedirectUri(url, config.redirectUri)) {
-    throw new OAuthError('invalid_callback', 'This URL is not the configured redirect URI');
+    throw new OAuthError('invalid_callback', 'Not the redirect URI');
   }
   const states = url.searchParams.getAll('state');
   if (states.length !== 1 || states[0] === '') {
-    throw new OAuthError('state_mismatch', states.length > 1 ? 'The callback has more than one state' : 'The callback has no state');
+    throw new OAuthError('state_mismatch', 'The callback has no single state');
   }
   // Consumed before anything else happens: a reloaded or replayed callback finds nothing (SECURITY.md 4).
   const raw = await (await ctx.durable()).take(PENDING_PREFIX + states[0]);
   if (raw === undefined) {
-    throw new OAuthError('state_mismatch', 'No login in progress matches this callback (forged, replayed, or started elsewhere)');
+    throw new OAuthError('state_mismatch', 'No login in progress matches this callback');
   }
   const pending = decodePending(raw, config.issuer.href, config.clientId);
   if (pending.redirectUri !== config.redirectUri.href) {
@@ -107,7 +94,7 @@ async function exchange(ctx: Context, pending: PendingAuthorization, url: URL): 
     throw callbackError(err);
   }
   // oauth4webapi refuses `id_token`/`token` (implicit, hybrid); anything else without a code is not ours either.
-  if (!params.get('code')) throw new OAuthError('invalid_callback', 'The callback has no authorization code');
+  if (!params.get('code')) throw new OAuthError('invalid_callback', 'The callback has no code');
   const result = await retryOnNonce(async () => {
     const options = {
       ...ctx.asRequest(as.token_endpoint),

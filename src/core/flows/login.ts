@@ -26,7 +26,7 @@ export async function login(ctx: Context, loader: Loader, options: LoginOptions)
   ctx.dispatch({ type: 'LOGIN_STARTED' });
   try {
     const as = await discover(config.issuer, ctx.asRequest(config.issuer.href));
-    if (as.authorization_endpoint === undefined) throw new OAuthError('discovery_failed', 'The authorization server has no authorization endpoint');
+    if (as.authorization_endpoint === undefined) throw new OAuthError('discovery_failed', 'No authorization endpoint');
     const url = new URL(as.authorization_endpoint);
     if (!isAllowedProtocol(url, config.allowInsecureLoopback)) throw new OAuthError('insecure_url', 'The authorization endpoint is not https');
     const scope = options.scope ?? config.scope;
@@ -69,7 +69,7 @@ export async function login(ctx: Context, loader: Loader, options: LoginOptions)
     const kv = await ctx.durable();
     if (kv.kind === 'memory') {
       // Memory does not survive the trip to the AS: fail here rather than at the callback.
-      throw new OAuthError('storage_unavailable', 'IndexedDB is unavailable, and a redirect login needs it to survive the page change');
+      throw new OAuthError('storage_unavailable', 'A redirect login needs IndexedDB');
     }
     await prunePending(kv, effects.now()).catch(() => undefined);
     // Stored before navigating: the callback may land in another tab or after a restart.

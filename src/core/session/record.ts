@@ -108,7 +108,7 @@ export function lifetimeMs(expiresIn: number | undefined): number {
 const isResourceToken = (v: unknown): boolean =>
   isObject(v) && isString(v.accessToken) && isTime(v.issuedAt) && isTime(v.expiresAt);
 
-const corrupt = (what: string): OAuthError => new OAuthError('storage_corrupt', `The stored ${what} is not valid; it was discarded`);
+const corrupt = (what: string): OAuthError => new OAuthError('storage_corrupt', `Invalid stored ${what}; discarded`);
 
 /** `undefined` when nothing is stored; throws `storage_corrupt` for anything that is not our session. */
 export function decodeSession(value: unknown, issuer: string, clientId: string): StoredSession | undefined {

@@ -66,7 +66,7 @@ export async function refreshGrant(
         // token this grant just received. Revoke that too, or it stays live where the AS does not revoke
         // the whole family (issue 14, defect 6).
         if (next.refreshToken !== current.refreshToken) await revoke(ctx, next);
-        throw new OAuthError('login_required', 'The session ended while it was being refreshed');
+        throw new OAuthError('login_required', 'The session ended during the refresh');
       }
       return next;
     } catch (err) {

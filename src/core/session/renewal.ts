@@ -138,8 +138,8 @@ async function refreshUnderLock(ctx: Context, rejected: string | null, resource:
   if (current.refreshToken === undefined) {
     // Without a refresh token the session's own token simply ends; another resource's token
     // cannot be had at all, but the session stays.
-    if (resource === undefined) throw new OAuthError('login_required', 'The access token expired and there is no refresh token');
-    throw new OAuthError('refresh_token_required', 'A token for this resource needs a refresh token (ask for offline_access)');
+    if (resource === undefined) throw new OAuthError('login_required', 'The token expired and there is no refresh token');
+    throw new OAuthError('refresh_token_required', 'This resource needs a refresh token');
   }
   try {
     const refreshed = await refreshGrant(ctx, kv, current as StoredSession & { refreshToken: string }, resource, confirm);

@@ -18,17 +18,17 @@ export function sessionFrom(
   previous?: StoredSession,
 ): StoredSession {
   // RFC 9449 §5: a proof was sent, so anything but a DPoP-bound token is a downgrade: discard it.
-  if (keyPair && result.token_type !== 'dpop') throw new OAuthError('dpop_downgrade', 'A DPoP proof was sent but the token is not DPoP-bound');
+  if (keyPair && result.token_type !== 'dpop') throw new OAuthError('dpop_downgrade', 'The token is not DPoP-bound');
   if (!keyPair && result.token_type !== 'bearer') {
-    throw new OAuthError('invalid_response', 'The token response has an unexpected token_type');
+    throw new OAuthError('invalid_response', 'Unexpected token_type');
   }
   const claims = o.getValidatedIdTokenClaims(result) as User | undefined;
   // OIDC Core §3.1.3.7(5): oauth4webapi checks `azp` only when `aud` has several values.
   if (claims?.azp !== undefined && claims.azp !== config.clientId) {
-    throw new OAuthError('invalid_id_token', 'The ID token was issued to another authorized party');
+    throw new OAuthError('invalid_id_token', 'The ID token is for another client');
   }
   if (claims && previous?.claims && !sameAuthentication(previous.claims, claims)) {
-    throw new OAuthError('id_token_mismatch', 'The refreshed ID token is for another user or authentication');
+    throw new OAuthError('id_token_mismatch', 'The refreshed ID token is for another user');
   }
   const lifetime = lifetimeMs(result.expires_in);
   const refreshToken = result.refresh_token ?? previous?.refreshToken;

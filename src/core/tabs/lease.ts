@@ -7,7 +7,7 @@ import type { Tabs } from './channel.js';
  * without Web Locks. Web Locks themselves are used by channel.ts.
  */
 
-export const lockTimeout = () => new OAuthError('timeout', 'Timed out waiting for another tab to finish renewing');
+export const lockTimeout = () => new OAuthError('timeout', 'Another tab is still renewing');
 /** Web Locks and the tab-local lock cannot be lost while held. */
 export const held = async (): Promise<void> => undefined;
 
@@ -76,7 +76,7 @@ export function leaseLock(options: LeaseOptions): Tabs['withLock'] {
         void kv.replaceIf(LEASE_KEY, ours, mine()).catch(() => undefined);
       }, 3_000);
       const confirm = async (): Promise<void> => {
-        if (!(await kv.replaceIf(LEASE_KEY, ours, mine()))) throw new OAuthError('timeout', 'Another tab took over the renewal');
+        if (!(await kv.replaceIf(LEASE_KEY, ours, mine()))) throw new OAuthError('timeout', 'Another tab took over');
       };
       try {
         return await task(confirm);
