@@ -40,17 +40,17 @@ describe('bundle boundaries', () => {
     }
   });
 
-  it('the core, for the whole job, stays under its 20.5 KB gzip ceiling (the 10 KB goal of issue 6 is not met)', async () => {
+  it('the core, for the whole job, stays under its 20.9 KB gzip ceiling (the 16 KB target of issue 13 is not met)', async () => {
     // The job of bench/size/browser-oauth.ts (login, callback, renewal, API call, logout through "."),
     // measured exactly as bench/size.ts measures it. A ratchet against growth, not the goal: oauth4webapi and
     // idb-keyval used directly for the same job with DPoP (bench/size/floor-dpop.ts) are 9.0 KB already.
     const { coreGzip, coreImportsReact, coreImportsDemo } = await measureCore();
     expect(coreGzip).toBeGreaterThan(10 * 1024); // the job really is in there
-    // Raised from 19 KB (20.4 KB now, with the doctor hint of issue 19) for the fixes for real servers (issue 22: any 4xx ends a grant, the
-    // end-session state, the ID-token algorithms, two CORS warnings), hardening round 2 (issue 14) and
-    // Firefox's back/forward cache (issue 21); issue 13 moves the code into modules and cuts the size to its
-    // targets, then this comes down.
-    expect(coreGzip).toBeLessThanOrEqual(20.5 * 1024);
+    // Issue 13 split the client into modules over one context (+0.47 KB: property names are not minified,
+    // closure variables were) and preopens IndexedDB (+0.1 KB); short messages took 0.1 KB back: 20.8 KB.
+    // Every candidate that could cut more (lazy flows, plain-fetch discovery, ...) is measured in
+    // bench/RESULTS.md, "Size candidates"; none reaches the 16 KB target without dropping behaviour.
+    expect(coreGzip).toBeLessThanOrEqual(20.9 * 1024);
     expect({ coreImportsReact, coreImportsDemo }).toEqual({ coreImportsReact: false, coreImportsDemo: false });
   });
 
@@ -61,6 +61,9 @@ describe('bundle boundaries', () => {
     const { signedInGzip, signedInChunks } = await measureCore();
     expect(signedInGzip).toBeGreaterThan(5 * 1024); // the session code really is in there
     expect(signedInChunks).toBe(1);
+    // A ratchet (20.7 KB now): what a signed-in page load runs must not grow with new flows (issue 13's
+    // target is 14 KB; bench/RESULTS.md says why one file was kept).
+    expect(signedInGzip).toBeLessThanOrEqual(20.8 * 1024);
   });
 
   /** An adapter alone, minified, with its framework and the core left as imports: what it adds to an app. */
