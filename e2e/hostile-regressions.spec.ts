@@ -88,7 +88,7 @@ test('a discovery document served as text/html is discovery_failed; no navigatio
  * its client_id is the Claim Value") — oauth4webapi checks `azp` only when `aud` has several values, so an
  * ID token for this client authorized for ANOTHER party is accepted, and the user signed in.
  *
- * Fixed in src/core/client.ts, `sessionFrom`, right after `o.getValidatedIdTokenClaims(result)`:
+ * Fixed in src/core/session/token-response.ts, `sessionFrom`, right after `o.getValidatedIdTokenClaims(result)`:
  *   +  if (claims?.azp !== undefined && claims.azp !== config.clientId) {
  *   +    throw new OAuthError('invalid_id_token', 'The ID token was issued to another authorized party');
  *   +  }
@@ -137,7 +137,7 @@ test('an ID token without a nonce is nonce_mismatch', async ({ page }) => {
  * `handleRedirect(url)` returns a Promise, but throws synchronously (a bare TypeError) for a string that
  * is not a URL: `auth.handleRedirect(x).catch(...)` does not catch it. (Found by test/fuzz.test.ts.)
  *
- * Fixed in src/core/client.ts, `handleRedirect`: parse inside the try that already guards `alive()`:
+ * Fixed in src/core/flows/callback.ts, `createCallbacks`: parse inside the try that already guards `alive()`:
  *   -      try {
  *   -        alive();
  *   -      } catch (err) {
@@ -246,7 +246,7 @@ test('a token endpoint on plain http outside loopback is insecure_url', async ({
  * code exchange with `"scope": ""` (RFC 6749 §5.1: the granted scope, which may be empty). The SDK stored it,
  * its own decoder refused an empty string, and every reload ended `signedOut` with `storage_corrupt`.
  *
- * Fixed in src/core/session.ts, `decodeSession`:
+ * Fixed in src/core/session/record.ts, `decodeSession`:
  *   -    !isOptionalString(value.scope) ||
  *   +    !(value.scope === undefined || typeof value.scope === 'string') ||
  * (test/session-roundtrip.test.ts holds every other field the AS controls to the same rule.)
@@ -279,8 +279,8 @@ test('an AS that grants an empty scope: the session survives a reload and a forc
  * `storage_corrupt` while the page kept showing `signedIn` (the renewal's failure kept this tab's copy, as
  * for a transient error), and the junk stayed in storage.
  *
- * Fixed in src/core/client.ts: `storage_corrupt` joins ENDS_SESSION, and the renewal reads the record with
- * `readSession` (src/core/session.ts), which deletes an unreadable record and tells the other tabs.
+ * Fixed in src/core/session/renewal.ts: `storage_corrupt` joins ENDS_SESSION, and the renewal reads the record with
+ * `readSession` (src/core/session/record.ts), which deletes an unreadable record and tells the other tabs.
  */
 test('a renewal that finds the stored session corrupt signs out every tab and removes it', async ({ page, context }) => {
   await signIn(page);

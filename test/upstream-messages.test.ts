@@ -32,7 +32,7 @@ async function thrown(step: () => unknown): Promise<unknown> {
   throw new Error('oauth4webapi accepted what it should refuse');
 }
 
-/** The callback check, as src/core/client.ts calls it: the stored state, the stored metadata. */
+/** The callback check, as src/core/flows/callback.ts calls it: the stored state, the stored metadata. */
 const callback = (query: string) => () => o.validateAuthResponse(as, client, new URLSearchParams(query), STATE);
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -50,7 +50,7 @@ async function idToken(claims: Record<string, unknown>, alg = 'ES256'): Promise<
   return `${input}.${Buffer.from(signature).toString('base64url')}`;
 }
 
-/** The code exchange's answer processed as src/core/client.ts processes it. */
+/** The code exchange's answer processed as src/core/flows/callback.ts processes it. */
 const exchange = (claims: Record<string, unknown>, alg?: string) => async () => {
   const body = { access_token: 'at', token_type: 'Bearer', expires_in: 60, id_token: await idToken(claims, alg) };
   const response = new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
