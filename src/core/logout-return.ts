@@ -13,7 +13,7 @@ const MAX_AGE_MS = 60 * 60 * 1000;
 export interface PendingLogout {
   readonly v: 1;
   readonly state: string;
-  /** The `post_logout_redirect_uri` sent; the state is looked for at this URL's origin and path only. */
+  /** The `post_logout_redirect_uri` sent; the state is looked for at this URL's scheme, host and path only. */
   readonly returnTo: string;
   readonly createdAt: number;
 }
