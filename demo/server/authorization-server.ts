@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import { Provider, errors, type KoaContext } from 'oidc-provider';
-import { API_SCOPE, OIDC_SCOPES, postLogoutRedirectUrisOf, redirectUrisOf, REPORTS_SCOPE, type DemoConfig } from './config.ts';
+import { API_SCOPE, NATIVE_CLIENT, OIDC_SCOPES, postLogoutRedirectUrisOf, redirectUrisOf, REPORTS_SCOPE, type DemoConfig } from './config.ts';
 import { createFaults } from './faults.ts';
 import { DPOP_ALGS } from './dpop.ts';
 import { createMisconfigure, parseMisconfigurations } from './misconfigure.ts';
@@ -146,7 +146,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     const accountId: string = oidc.account.accountId;
     const grantId: string | undefined = oidc.result?.consent?.grantId || oidc.session.grantIdFor(oidc.client.clientId);
     let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
-    if (oidc.client.clientId !== cfg.clientId) return grant;
+    if (oidc.client.clientId !== cfg.clientId && oidc.client.clientId !== NATIVE_CLIENT.clientId) return grant;
     // A revoked grant (e.g. after refresh-token reuse) is gone: start a fresh one.
     if (!grant || grant.accountId !== accountId) {
       grant = new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId });
@@ -188,6 +188,18 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
         redirect_uris: redirectUrisOf(cfg),
         post_logout_redirect_uris: postLogoutRedirectUrisOf(cfg),
       },
+      {
+        // An app in a native shell (issue 15): oidc-provider checks a native client's redirect URIs by RFC 8252
+        // and always asks for consent, which the interaction below grants.
+        client_id: NATIVE_CLIENT.clientId,
+        client_name: 'browser-oauth native demo',
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        id_token_signed_response_alg: 'ES256',
+        redirect_uris: [NATIVE_CLIENT.redirectUri],
+      },
     ],
     jwks: { keys },
     responseTypes: ['code'], // advertise the code flow only (no implicit/hybrid)
@@ -215,7 +227,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     // Every refresh rotates; reuse of a rotated token revokes the whole grant (built into oidc-provider).
     rotateRefreshToken: () => true,
     clientBasedCORS: (ctx: KoaContext, origin: string, client: { clientId: string }) =>
-      client.clientId === cfg.clientId &&
+      (client.clientId === cfg.clientId || client.clientId === NATIVE_CLIENT.clientId) &&
       (origin === cfg.spaOrigin || cfg.extraOrigins.includes(origin)) &&
       !(misconfigure.has('token-cors') && ctx.path === '/token'),
     cookies: {

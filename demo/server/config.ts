@@ -61,6 +61,13 @@ export interface DemoConfig {
   misconfigure: Misconfiguration[];
 }
 
+/**
+ * A second client of the demo AS, as an app in a native shell registers it (issue 15): its redirect URI is a
+ * private-use scheme (RFC 8252 §7.1), so the AS's answer reaches no web page; the e2e test hands it to
+ * `handleRedirect` itself. demo/src/test-options.ts (`native: true`) and e2e/native.spec.ts use the same values.
+ */
+export const NATIVE_CLIENT = { clientId: 'browser-oauth-native', redirectUri: 'com.example.browseroauth:/callback' } as const;
+
 /** Every redirect URI of the demo client: the SPA's four pages, then {@link DemoConfig.extraRedirectUris}. */
 export function redirectUrisOf(cfg: DemoConfig): string[] {
   return [...['/callback.html', '/react.html', '/vue.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`), ...cfg.extraRedirectUris];

@@ -1,5 +1,7 @@
 // Options an e2e test may set for the demo's clients, on every page of a tab (the callback included).
 
+import type { OAuthClientOptions } from 'browser-oauth';
+
 /**
  * Shorter SDK limits (the defaults, 10 s and 1 MiB, would make fault tests slow), and `storage: 'memory'`
  * to prove what happens when every tab keeps its own session.
@@ -10,14 +12,22 @@ export interface TestOptions {
   storage?: 'memory';
   /** `false`: Bearer tokens although the AS offers DPoP (the Bearer-mode tests against another AS). */
   dpop?: boolean;
+  /**
+   * The demo AS's native client (issue 15; demo/server/config.ts NATIVE_CLIENT): a private-use redirect URI, and
+   * a `navigate` that opens the AS in another window, as `Browser.open` of Capacitor opens the system browser.
+   */
+  native?: boolean;
 }
+
+/** What {@link testOptions} adds to the demo client's options. */
+type TestClientOptions = Omit<TestOptions, 'native'> & Partial<Pick<OAuthClientOptions, 'clientId' | 'redirectUri' | 'navigate'>>;
 
 /**
  * e2e only: `VITE_TEST_HOOKS=1` is set by the launcher with TEST_CONTROL=1 (never by `npm run demo`),
  * otherwise this is `{}` and the build drops the branch. A test sets `window.__authTestOptions` with
  * `page.addInitScript`, which runs before the page's modules on every page of the tab.
  */
-export function testOptions(): TestOptions {
+export function testOptions(): TestClientOptions {
   if (import.meta.env.VITE_TEST_HOOKS !== '1') return {};
   const given = window.__authTestOptions ?? {};
   return {
@@ -25,6 +35,11 @@ export function testOptions(): TestOptions {
     ...(typeof given.maxResponseBytes === 'number' && { maxResponseBytes: given.maxResponseBytes }),
     ...(given.storage === 'memory' && { storage: 'memory' as const }),
     ...(typeof given.dpop === 'boolean' && { dpop: given.dpop }),
+    ...(given.native === true && {
+      clientId: 'browser-oauth-native',
+      redirectUri: 'com.example.browseroauth:/callback',
+      navigate: (url: URL) => void window.open(url.href, '_blank'),
+    }),
   };
 }
 

@@ -95,5 +95,5 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
  * ```
  */
 export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
-  return createClientWith(resolveConfig(options), browserEffects());
+  return createClientWith(resolveConfig(options), browserEffects(options.navigate));
 }

@@ -41,12 +41,13 @@ export function resolveConfig(options: OAuthClientOptions): ClientConfig {
   if (options.storage !== undefined && options.storage !== 'indexeddb' && options.storage !== 'memory') {
     throw new TypeError('browser-oauth: "storage" must be "indexeddb" or "memory"');
   }
+  if (options.navigate !== undefined && typeof options.navigate !== 'function') throw new TypeError('browser-oauth: "navigate" must be a function');
   const resources = parseResources(options.resources, loopback);
   const config: ClientConfig = {
     // The issuer is compared byte for byte with the metadata's, so keep it exactly as given.
     issuer: new URL(options.issuer),
     clientId: options.clientId,
-    redirectUri: configUrl(options.redirectUri, 'redirectUri', loopback),
+    redirectUri: configUrl(options.redirectUri, 'redirectUri', loopback, true),
     scope,
     resources,
     authorizationParams: checkExtraParams(options.authorizationParams, 'authorizationParams', resources[0]?.resource !== undefined),
@@ -59,7 +60,7 @@ export function resolveConfig(options: OAuthClientOptions): ClientConfig {
   };
   return {
     ...config,
-    ...(options.postLogoutRedirectUri !== undefined && { postLogoutRedirectUri: configUrl(options.postLogoutRedirectUri, 'postLogoutRedirectUri', loopback) }),
+    ...(options.postLogoutRedirectUri !== undefined && { postLogoutRedirectUri: configUrl(options.postLogoutRedirectUri, 'postLogoutRedirectUri', loopback, true) }),
     ...(options.idTokenSigningAlg !== undefined && { idTokenSigningAlg: options.idTokenSigningAlg }),
     ...(options.dpop !== undefined && { dpop: options.dpop === true }),
   };

@@ -21,7 +21,8 @@ export interface Effects {
   location(): URL;
   /** Rewrites the address bar without navigating (removes the callback parameters). */
   replaceLocation(url: URL): void;
-  navigate(url: URL): void;
+  /** Sends the user to the AS (login, logout): `location.assign`, or the app's `navigate` option. */
+  navigate(url: URL): void | Promise<void>;
   setTimer(task: () => void, ms: number): () => void;
   /** Calls `task` when the tab may have slept: visible again, restored from bfcache, resumed, online. */
   onWake(task: () => void): () => void;
@@ -30,8 +31,8 @@ export interface Effects {
   warn(message: string, error?: OAuthError): void;
 }
 
-/** The browser's effects. Nothing here runs at import time (SSR-safe). */
-export function browserEffects(): Effects {
+/** The browser's effects; `navigate` is the app's own for a native shell. Nothing here runs at import time (SSR-safe). */
+export function browserEffects(navigate: Effects['navigate'] = (url) => location.assign(url.href)): Effects {
   const warned = new Set<string>();
   return {
     fetch: (input, init) => fetch(input, init),
@@ -41,7 +42,7 @@ export function browserEffects(): Effects {
     tabs: (config, store) => browserTabs(config.name, store, refreshHoldMs(config.timeout)),
     location: () => new URL(location.href),
     replaceLocation: (url) => history.replaceState(history.state, '', url.href),
-    navigate: (url) => location.assign(url.href),
+    navigate,
     setTimer: (task, ms) => {
       // Browsers run a delay above 2^31 - 1 ms (24.8 days) at once: a token that lives longer (the AS
       // decides) would spin the renewal timer. The timer re-checks when it fires, so waking early is fine.

@@ -3,6 +3,7 @@
  * request, given back on the `post_logout_redirect_uri`. Some servers (Glewlwyd) redirect back only when it is
  * there. The pending record is kept in IndexedDB across the trip, and used once.
  */
+import { isAtRedirectUri } from './url.js';
 
 /** Storage key of the end-session request in flight (one at a time: a new logout replaces it). */
 export const LOGOUT_KEY = 'logout';
@@ -12,7 +13,7 @@ const MAX_AGE_MS = 60 * 60 * 1000;
 export interface PendingLogout {
   readonly v: 1;
   readonly state: string;
-  /** The `post_logout_redirect_uri` sent; the state is looked for at this URL's origin and path only. */
+  /** The `post_logout_redirect_uri` sent; the state is looked for at this URL's scheme, host and path only. */
   readonly returnTo: string;
   readonly createdAt: number;
 }
@@ -30,7 +31,7 @@ const isPendingLogout = (v: unknown): v is PendingLogout => {
 export function logoutReturn(here: URL, stored: unknown, now: number): 'returned' | 'mismatch' | undefined {
   if (!isPendingLogout(stored) || now - stored.createdAt > MAX_AGE_MS) return undefined;
   const back = new URL(stored.returnTo);
-  if (here.origin !== back.origin || here.pathname !== back.pathname) return undefined;
+  if (!isAtRedirectUri(here, back)) return undefined;
   const states = here.searchParams.getAll('state');
   if (states.length === 0) return undefined;
   return states.length === 1 && states[0] === stored.state ? 'returned' : 'mismatch';

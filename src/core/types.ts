@@ -28,7 +28,10 @@ export interface OAuthClientOptions {
   clientId: string;
   /**
    * Absolute URL the AS redirects back to: https (or loopback http with `allowInsecureLoopback`),
-   * no fragment. Callbacks are processed only at exactly this origin and path.
+   * no fragment. Callbacks are processed only at exactly this scheme, host and path. An app in a native
+   * shell may use a claimed https URL or a private-use scheme in reverse-domain form with one slash,
+   * `com.example.app:/callback` (RFC 8252 §7.1), and hand the URL its deep-link handler receives to
+   * {@link OAuthClient.handleRedirect}; see {@link OAuthClientOptions.navigate}.
    */
   redirectUri: string;
   /** Space-separated scopes. Default `'openid'`. Add `offline_access` for refresh tokens at most servers. */
@@ -42,8 +45,30 @@ export interface OAuthClientOptions {
    * indicator with {@link ResourceOption}; see there.
    */
   resources?: readonly string[] | readonly ResourceOption[];
-  /** Where the AS sends the browser after RP-initiated logout; must be registered at the AS. */
+  /**
+   * Where the AS sends the browser after RP-initiated logout; must be registered at the AS. The same rules
+   * as `redirectUri` (a private-use scheme included).
+   */
   postLogoutRedirectUri?: string;
+  /**
+   * Opens the AS's login and end-session pages instead of `location.assign`: for an app in a native shell
+   * (Capacitor, Electron, Tauri), where the login belongs in the system browser, not in the app's WebView.
+   * Nothing else changes (PKCE, state, DPoP, storage, renewal). A rejection rejects `login()`/`logout()`.
+   * docs/recipes.md has the Capacitor recipe.
+   *
+   * @example
+   * ```ts
+   * declare const Browser: { open(options: { url: string }): Promise<void> }; // import { Browser } from '@capacitor/browser'
+   *
+   * const auth = createOAuthClient({
+   *   issuer: 'https://id.example.com',
+   *   clientId: 'mobile-app',
+   *   redirectUri: 'com.example.app:/callback',
+   *   navigate: (url) => Browser.open({ url: url.href }),
+   * });
+   * ```
+   */
+  navigate?: (url: URL) => void | Promise<void>;
   /**
    * Extra parameters of every authorization request, whichever call starts it (`login()` from anywhere,
    * the React hook's `login` included): e.g. Auth0's `audience`, `ui_locales`, an `acr_values` policy.

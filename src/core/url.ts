@@ -21,8 +21,17 @@ export function isAllowedProtocol(url: URL, allowInsecureLoopback: boolean): boo
   return url.protocol === 'http:' && allowInsecureLoopback && isLoopback(url);
 }
 
-/** Parses an absolute URL from configuration, or throws a `TypeError` naming the option. */
-export function configUrl(value: unknown, option: string, allowInsecureLoopback: boolean): URL {
+/**
+ * RFC 8252 §7.1: a native app's private-use scheme is a domain it controls, reversed (so it has a dot), and has no
+ * naming authority, so one slash follows the colon: `com.example.app:/callback`.
+ */
+const PRIVATE_USE = /^[^:]+\.[^:]*:\/(?!\/)/;
+
+/**
+ * Parses an absolute URL from configuration, or throws a `TypeError` naming the option. A redirect URI
+ * (`native`) may also use a private-use scheme for an app in a native shell.
+ */
+export function configUrl(value: unknown, option: string, allowInsecureLoopback: boolean, native?: boolean): URL {
   if (typeof value !== 'string' || value === '') throw new TypeError(`browser-oauth: "${option}" must be a non-empty string`);
   let url: URL;
   try {
@@ -30,7 +39,7 @@ export function configUrl(value: unknown, option: string, allowInsecureLoopback:
   } catch {
     throw new TypeError(`browser-oauth: "${option}" must be an absolute URL`);
   }
-  if (!isAllowedProtocol(url, allowInsecureLoopback)) {
+  if (!isAllowedProtocol(url, allowInsecureLoopback) && !(native && PRIVATE_USE.test(url.href))) {
     throw new TypeError(
       `browser-oauth: "${option}" must use https (http is allowed only for localhost, 127.0.0.1 and [::1] with allowInsecureLoopback)`,
     );
@@ -171,7 +180,11 @@ export function withoutCallbackParams(url: URL): URL {
   return clean;
 }
 
-/** True when `url` is at exactly the redirect URI's origin and path (its query is the response). */
+/**
+ * True when `url` is at exactly the redirect URI's scheme, host, port and path (its query is the response).
+ * Not `origin`: it is `"null"` for every non-http scheme, so `com.example.app:/callback` would match another
+ * app's scheme, or a WebView page at `capacitor://localhost/callback`.
+ */
 export function isAtRedirectUri(url: URL, redirectUri: URL): boolean {
-  return url.origin === redirectUri.origin && url.pathname === redirectUri.pathname;
+  return url.protocol === redirectUri.protocol && url.host === redirectUri.host && url.pathname === redirectUri.pathname;
 }

@@ -74,7 +74,7 @@ export async function login(ctx: Context, loader: Loader, options: LoginOptions)
     await prunePending(kv, effects.now()).catch(() => undefined);
     // Stored before navigating: the callback may land in another tab or after a restart.
     await kv.set(PENDING_PREFIX + state, pending);
-    effects.navigate(url);
+    await effects.navigate(url);
   } catch (err) {
     const error = toOAuthError(err);
     await loader.ensureLoaded().catch(() => undefined);

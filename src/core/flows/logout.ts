@@ -58,7 +58,7 @@ export async function logout(ctx: Context, loader: Loader, renewal: Renewal, opt
     await (await ctx.durable()).set(LOGOUT_KEY, pending).catch(() => undefined);
     url.searchParams.set('state', state);
   }
-  effects.navigate(url);
+  await effects.navigate(url);
 }
 
 /** Back from the AS's end-session endpoint: check the state it gives back, and take it off the address bar. */
