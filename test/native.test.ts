@@ -61,7 +61,7 @@ describe('private-use redirect URIs', () => {
   });
 });
 
-function setup(navigate?: (url: URL) => void | Promise<void>) {
+function setup(navigate?: (url: URL) => void | Promise<void>, extra: Partial<OAuthClientOptions> = {}) {
   const fake = fakeEffects({
     [`${ISSUER}/.well-known/openid-configuration`]: () => json(metadata),
     [metadata.token_endpoint]: () => json({ access_token: 'at', token_type: 'Bearer', expires_in: 60, refresh_token: 'rt' }),
@@ -70,7 +70,7 @@ function setup(navigate?: (url: URL) => void | Promise<void>) {
   // A WebView's page is http(s), never the custom scheme.
   fake.goto('https://localhost/');
   const effects = navigate ? { ...fake.effects, navigate } : fake.effects;
-  return { fake, client: createClientWith(resolveConfig(options), effects) };
+  return { fake, client: createClientWith(resolveConfig({ ...options, ...extra }), effects) };
 }
 
 describe('navigate option', () => {
@@ -127,5 +127,17 @@ describe('navigate option', () => {
     await client.logout({ endSession: true });
     expect(new URL(opened[1]!).href.startsWith(metadata.end_session_endpoint)).toBe(true);
     expect(fake.navigations).toEqual([]); // location.assign's stand-in never ran
+  });
+
+  it('logout({ returnTo }) on a page whose origin is "null" (capacitor://) goes back to postLogoutRedirectUri, no TypeError', async () => {
+    const opened: string[] = [];
+    const { fake, client } = setup(async (url) => void opened.push(url.href), { postLogoutRedirectUri: 'com.example.app:/signed-out' });
+    fake.goto('capacitor://localhost/');
+    await client.init();
+    await client.login();
+    const state = new URL(opened[0]!).searchParams.get('state');
+    await client.handleRedirect(`${NATIVE}?code=c&state=${state}&iss=${encodeURIComponent(ISSUER)}`);
+    await expect(client.logout({ endSession: true, returnTo: '/bye' })).resolves.toBeUndefined();
+    expect(new URL(opened[1]!).searchParams.get('post_logout_redirect_uri')).toBe('com.example.app:/signed-out');
   });
 });

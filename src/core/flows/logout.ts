@@ -47,7 +47,9 @@ export async function logout(ctx: Context, loader: Loader, renewal: Renewal, opt
   const url = new URL(endpoint);
   if (!isAllowedProtocol(url, config.allowInsecureLoopback)) throw new OAuthError('insecure_url', 'The end-session endpoint is not https');
   const here = effects.location();
-  const back = options.returnTo !== undefined ? new URL(safeReturnTo(options.returnTo, here.origin), here.origin) : config.postLogoutRedirectUri;
+  // A page without an origin of its own (a native shell's `capacitor://` page: "null") has no path to return to.
+  const back =
+    options.returnTo !== undefined && here.origin !== 'null' ? new URL(safeReturnTo(options.returnTo, here.origin), here.origin) : config.postLogoutRedirectUri;
   url.searchParams.set('client_id', config.clientId);
   if (current?.idToken) url.searchParams.set('id_token_hint', current.idToken);
   if (back) {
