@@ -22,12 +22,20 @@ async function inputsOf(entry: string): Promise<string[]> {
 }
 
 describe('bundle boundaries', () => {
-  it('"." imports nothing from ./react, ./vue, the doctor CLI, the demo, oidc-provider, React or Vue', async () => {
+  it('"." imports nothing from ./react, ./vue, ./testing, the doctor CLI, the demo, oidc-provider, React or Vue', async () => {
     const inputs = await inputsOf('src/index.ts');
     expect(inputs.some((file) => file.startsWith('src/core/'))).toBe(true);
-    expect(inputs.filter((file) => /^src\/(react|vue|cli)\/|^demo\/|node_modules\/(react|react-dom|vue|@vue\/[^/]+|oidc-provider|jose)\//.test(file))).toEqual([]);
+    expect(inputs.filter((file) => /^src\/(react|vue|cli|testing)\/|^demo\/|node_modules\/(react|react-dom|vue|@vue\/[^/]+|oidc-provider|jose)\//.test(file))).toEqual([]);
     const packages = new Set(inputs.filter((file) => file.includes('node_modules/')).map((file) => file.split('node_modules/')[1]!.split('/')[0]));
     expect([...packages].sort()).toEqual(['idb-keyval', 'oauth4webapi']);
+  });
+
+  it('"./testing" pulls in the machine, the URL rules and OAuthError only: no client, no storage, no network code', async () => {
+    const inputs = await inputsOf('src/testing/index.ts');
+    expect(inputs).toContain('src/testing/index.ts');
+    // The same transition and matchResource as the real client; oauth4webapi comes with OAuthError's mapping.
+    expect(inputs.filter((file) => file.startsWith('src/core/')).sort()).toEqual(['src/core/errors.ts', 'src/core/machine.ts', 'src/core/url.ts']);
+    expect(inputs.filter((file) => /node_modules\/(idb-keyval|react|vue)\//.test(file))).toEqual([]);
   });
 
   it('"./react" imports only React and the core\'s public entry', () => {

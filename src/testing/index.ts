@@ -62,7 +62,16 @@ export interface TestClientOptions {
   baseUrl?: string;
 }
 
-/** One `getAccessToken()` call as the app made it. */
+/**
+ * One `getAccessToken()` call as the app made it.
+ *
+ * @example
+ * ```ts
+ * const test = createTestClient({ user: { sub: 'alice' } });
+ * await test.getAccessToken({ forceRefresh: true });
+ * const [call]: AccessTokenCall[] = test.calls.getAccessToken; // { forceRefresh: true }
+ * ```
+ */
 export interface AccessTokenCall {
   /** As passed by the app. */
   readonly forceRefresh?: boolean;
@@ -75,8 +84,9 @@ export interface AccessTokenCall {
  *
  * @example
  * ```ts
- * await auth.login({ returnTo: '/orders' });
- * expect(auth.calls.login).toEqual([{ returnTo: '/orders' }]);
+ * const test = createTestClient();
+ * await test.login({ returnTo: '/orders' });
+ * const calls: TestClientCalls = test.calls; // calls.login: [{ returnTo: '/orders' }]
  * ```
  */
 export interface TestClientCalls {
@@ -90,7 +100,16 @@ export interface TestClientCalls {
   readonly handleRedirect: string[];
 }
 
-/** How {@link TestClient.finishRefresh} ends a refresh. */
+/**
+ * How {@link TestClient.finishRefresh} ends a refresh.
+ *
+ * @example
+ * ```ts
+ * const test = createTestClient({ user: { sub: 'alice', name: 'Alice' } });
+ * const renamed: RefreshOutcome = { user: { sub: 'alice', name: 'Alice Smith' } }; // the refreshed ID token's claims
+ * test.finishRefresh(renamed);
+ * ```
+ */
 export interface RefreshOutcome {
   /** The refreshed ID token's claims; default: the same user. */
   user?: User;
