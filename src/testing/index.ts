@@ -146,7 +146,7 @@ export interface TestClient extends OAuthClient {
    * The operation in flight fails with an {@link OAuthError} of that `code`, as the real client's would:
    * a login or callback ends in `error` (or keeps the session it had); a refresh keeps the session with the
    * error for a transient code (`network`, `timeout`, `server_error`, …) and ends it (`signedOut` with the
-   * error) for `invalid_grant`, `invalid_client` and `login_required`; with nothing in flight and no session,
+   * error) for `invalid_grant`, `invalid_client`, `id_token_mismatch`, `login_required` and `storage_corrupt`; with nothing in flight and no session,
    * it is a rejected callback (`error`). Waiting `getAccessToken()` calls reject with it.
    */
   fail(error: OAuthError | OAuthErrorCode): void;
@@ -156,8 +156,8 @@ export interface TestClient extends OAuthClient {
   finishLoading(): void;
 }
 
-/** The codes with which a refresh ends the session (session/refresh-grant.ts, grant-failure.ts). */
-const ENDS_SESSION = new Set<OAuthErrorCode>(['invalid_grant', 'invalid_client', 'login_required']);
+/** The codes with which a refresh ends the session: the real client's list (session/renewal.ts). */
+const ENDS_SESSION = new Set<OAuthErrorCode>(['invalid_grant', 'invalid_client', 'id_token_mismatch', 'login_required', 'storage_corrupt']);
 
 const asError = (error: OAuthError | OAuthErrorCode): OAuthError =>
   error instanceof OAuthError ? error : new OAuthError(error, `Test failure: ${error}`);
