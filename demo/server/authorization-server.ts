@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import { Provider, errors, type KoaContext } from 'oidc-provider';
-import { API_SCOPE, OIDC_SCOPES, postLogoutRedirectUrisOf, redirectUrisOf, REPORTS_SCOPE, type DemoConfig } from './config.ts';
+import { API_SCOPE, OIDC_SCOPES, postLogoutRedirectUrisOf, redirectUrisOf, REPORTS_SCOPE, secondClientIdOf, type DemoConfig } from './config.ts';
 import { createFaults } from './faults.ts';
 import { DPOP_ALGS } from './dpop.ts';
 import { createMisconfigure, parseMisconfigurations } from './misconfigure.ts';
@@ -135,6 +135,9 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     [cfg.reportsUrl, resourceServer(cfg.reportsUrl, REPORTS_SCOPE)],
   ]);
 
+  /** The demo's own clients (the second one for demo/two-clients.html): consent implicit, CORS allowed. */
+  const firstParty = new Set([cfg.clientId, secondClientIdOf(cfg)]);
+
   /**
    * First-party client: consent is implicit. Tops up (or creates) the grant with everything
    * requested, so oidc-provider's consent prompt never fires and `offline_access` and the
@@ -146,7 +149,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     const accountId: string = oidc.account.accountId;
     const grantId: string | undefined = oidc.result?.consent?.grantId || oidc.session.grantIdFor(oidc.client.clientId);
     let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
-    if (oidc.client.clientId !== cfg.clientId) return grant;
+    if (!firstParty.has(oidc.client.clientId)) return grant;
     // A revoked grant (e.g. after refresh-token reuse) is gone: start a fresh one.
     if (!grant || grant.accountId !== accountId) {
       grant = new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId });
@@ -176,19 +179,19 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
 
   const configuration = {
     clients: [
-      {
-        client_id: cfg.clientId,
-        client_name: 'browser-oauth demo',
-        application_type: 'web',
-        token_endpoint_auth_method: 'none',
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        id_token_signed_response_alg: 'ES256',
-        // The React and <script> pages complete their own sign-in; the main page uses callback.html.
-        redirect_uris: redirectUrisOf(cfg),
-        post_logout_redirect_uris: postLogoutRedirectUrisOf(cfg),
-      },
-    ],
+      { client_id: cfg.clientId, client_name: 'browser-oauth demo' },
+      { client_id: secondClientIdOf(cfg), client_name: 'browser-oauth demo (second client)' },
+    ].map((client) => ({
+      ...client,
+      application_type: 'web',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'ES256',
+      // The React and <script> pages complete their own sign-in; the main page uses callback.html.
+      redirect_uris: redirectUrisOf(cfg),
+      post_logout_redirect_uris: postLogoutRedirectUrisOf(cfg),
+    })),
     jwks: { keys },
     responseTypes: ['code'], // advertise the code flow only (no implicit/hybrid)
     // The same DPoP algorithms the demo API accepts (oidc-provider's default: ES256, Ed25519, EdDSA).
@@ -215,7 +218,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     // Every refresh rotates; reuse of a rotated token revokes the whole grant (built into oidc-provider).
     rotateRefreshToken: () => true,
     clientBasedCORS: (ctx: KoaContext, origin: string, client: { clientId: string }) =>
-      client.clientId === cfg.clientId &&
+      firstParty.has(client.clientId) &&
       (origin === cfg.spaOrigin || cfg.extraOrigins.includes(origin)) &&
       !(misconfigure.has('token-cors') && ctx.path === '/token'),
     cookies: {
