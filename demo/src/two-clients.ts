@@ -7,21 +7,22 @@ import { apiUrl, clientId, issuer, scope, spaOrigin } from './config';
 import { testOptions } from './test-options';
 
 const page = `${spaOrigin}/two-clients.html`;
-const clients: Record<'a' | 'b', OAuthClient> = {
-  a: createOAuthClient({ issuer, clientId, redirectUri: page, postLogoutRedirectUri: page, scope, resources: [apiUrl], allowInsecureLoopback: true, ...testOptions() }),
-  b: createOAuthClient({
-    issuer,
-    clientId: `${clientId}-second`,
-    redirectUri: page,
-    postLogoutRedirectUri: page,
-    scope,
-    resources: [apiUrl],
-    allowInsecureLoopback: true,
-    ...testOptions(),
-  }),
-};
+/** One client of the demo AS; both share this page as their redirect URI. */
+const clientOf = (id: string): OAuthClient =>
+  createOAuthClient({ issuer, clientId: id, redirectUri: page, postLogoutRedirectUri: page, scope, resources: [apiUrl], allowInsecureLoopback: true, ...testOptions() });
+const clients: Record<'a' | 'b', OAuthClient> = { a: clientOf(clientId), b: clientOf(`${clientId}-second`) };
 
 const el = (id: string): HTMLElement => document.querySelector(`[data-testid="${id}"]`)!;
+
+/** A card from the page's template, its `data-role` elements given the test ids `<role>-<key>`. */
+function card(key: 'a' | 'b'): void {
+  const template = document.querySelector<HTMLTemplateElement>('#client-card')!;
+  const section = template.content.firstElementChild!.cloneNode(true) as HTMLElement;
+  section.dataset.testid = `client-${key}`;
+  for (const node of section.querySelectorAll<HTMLElement>('[data-role]')) node.dataset.testid = `${node.dataset.role}-${key}`;
+  section.querySelector('[data-role="label"]')!.textContent = key.toUpperCase();
+  document.querySelector('#clients')!.append(section);
+}
 
 function show(key: 'a' | 'b', state: AuthState): void {
   el(`status-${key}`).textContent = state.status;
@@ -30,6 +31,7 @@ function show(key: 'a' | 'b', state: AuthState): void {
 
 for (const key of ['a', 'b'] as const) {
   const auth = clients[key];
+  card(key);
   el(`client-id-${key}`).textContent = key === 'a' ? clientId : `${clientId}-second`;
   show(key, auth.state);
   auth.subscribe((state) => show(key, state));
