@@ -14,7 +14,7 @@ import type { ClientConfig } from './config.js';
 /** Live clients of this page (this JavaScript realm), by tag; a count, as one config may have two clients. */
 const live = new Map<string, number>();
 
-/** A short, stable tag of `config.name` (FNV-1a, 32 bits): tells clients apart, proves nothing. */
+/** A short, stable tag of `config.name` (FNV-1a, 32 bits): tells clients apart, proves nothing, hides nothing the AS does not know. */
 export function callbackTag(config: ClientConfig): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < config.name.length; i++) hash = Math.imul(hash ^ config.name.charCodeAt(i), 0x01000193);

@@ -116,7 +116,9 @@ export interface RefreshOutcome {
 }
 
 /**
- * The {@link OAuthClient} of {@link createTestClient} with the controls of a test. A control that the real
+ * The {@link OAuthClient} of {@link createTestClient} with the controls of a test. Its `handleRedirect()` completes a
+ * login as the `user` option's user (default `{ sub: 'test-user' }`) and resolves to the `returnTo` of the last
+ * `login()` (reduced to a same-origin path, as the real client does). A control that the real
  * client could not follow from the current state (e.g. `finishRefresh()` with no refresh running) throws
  * an `Error` saying so, rather than reaching a state the app would never see.
  *
