@@ -6,7 +6,9 @@ import { defineConfig } from 'vite';
  * - default mode: ESM for bundlers, with `oauth4webapi` and `idb-keyval` left as imports so apps dedupe them,
  *   and a second entry `dist/react.js` (`browser-oauth/react`): `react` stays the app's, and the core, being an
  *   entry here, is shared through `./browser-oauth.js`, never copied (the adapter now needs only its types);
- *   likewise `dist/vue.js` (`browser-oauth/vue`), with `vue` left to the app;
+ *   likewise `dist/vue.js` (`browser-oauth/vue`), with `vue` left to the app, and `dist/testing.js`
+ *   (`browser-oauth/testing`), which shares the core's `OAuthError`, machine and URL rules with it (so
+ *   `instanceof OAuthError` holds for the test client's errors) and is reachable from no other entry;
  * - `--mode iife`: one self-contained `dist/browser-oauth.iife.js` for a `<script>` tag, defining `window.BrowserOAuth`
  *   (the core only: a page without a bundler has no `react` or `vue` to share).
  * - `--mode cli`: `dist/cli.js`, the `browser-oauth` bin (`npx browser-oauth doctor`), for Node: its Node built-ins
@@ -36,7 +38,7 @@ export default defineConfig(({ mode }) => {
       sourcemap: true,
       minify: iife,
       lib: {
-        entry: iife ? 'src/index.ts' : { 'browser-oauth': 'src/index.ts', react: 'src/react/index.ts', vue: 'src/vue/index.ts' },
+        entry: iife ? 'src/index.ts' : { 'browser-oauth': 'src/index.ts', react: 'src/react/index.ts', vue: 'src/vue/index.ts', testing: 'src/testing/index.ts' },
         name: 'BrowserOAuth',
         formats: [iife ? 'iife' : 'es'],
         fileName: (_format, entry) => (iife ? 'browser-oauth.iife.js' : `${entry}.js`),

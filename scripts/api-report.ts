@@ -43,6 +43,7 @@ const entries = [
   { specifier: 'browser-oauth', report: 'browser-oauth', types: 'dist/index.d.ts', forgotten: ExtractorLogLevel.Warning },
   { specifier: 'browser-oauth/react', report: 'browser-oauth-react', types: 'dist/react/index.d.ts', forgotten: ExtractorLogLevel.None },
   { specifier: 'browser-oauth/vue', report: 'browser-oauth-vue', types: 'dist/vue/index.d.ts', forgotten: ExtractorLogLevel.None },
+  { specifier: 'browser-oauth/testing', report: 'browser-oauth-testing', types: 'dist/testing/index.d.ts', forgotten: ExtractorLogLevel.None },
 ] as const;
 
 const update = process.argv.includes('--local');

@@ -1,11 +1,11 @@
 // Type-checks the code the documentation shows, so that an example can never drift from the API.
 //   npm run docs:check          (part of `npm run typecheck`)
 //
-// 1. Every public export of the entries (src/index.ts, src/react/index.ts, src/vue/index.ts) must have a summary and
+// 1. Every public export of the entries (src/index.ts, src/react/index.ts, src/vue/index.ts, src/testing/index.ts) must have a summary and
 //    an `@example` in its TSDoc.
 // 2. Every ```ts / ```tsx block in a TSDoc comment under src/, in README.md, demo/README.md and docs/**/*.md
 //    is written to docs/.examples/ (gitignored) as a module and compiled with `tsc --noEmit`:
-//    - 'browser-oauth', 'browser-oauth/react' and 'browser-oauth/vue' resolve to src/ (tsconfig paths);
+//    - 'browser-oauth' and its subpaths (react, vue, testing) resolve to src/ (tsconfig paths);
 //    - SDK names a block uses without importing them are imported for it (one header line);
 //    - what blocks may assume without declaring it (an `auth` client, a `render` function, …) is in
 //      PRELUDE below, and `./auth` is a module exporting `auth`;
@@ -24,7 +24,12 @@ import ts from 'typescript';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = join(root, 'docs/.examples');
-const ENTRIES = { 'browser-oauth': 'src/index.ts', 'browser-oauth/react': 'src/react/index.ts', 'browser-oauth/vue': 'src/vue/index.ts' } as const;
+const ENTRIES = {
+  'browser-oauth': 'src/index.ts',
+  'browser-oauth/react': 'src/react/index.ts',
+  'browser-oauth/vue': 'src/vue/index.ts',
+  'browser-oauth/testing': 'src/testing/index.ts',
+} as const;
 const LANGS: Record<string, 'ts' | 'tsx'> = { ts: 'ts', typescript: 'ts', tsx: 'tsx' };
 
 /** What an example may use without declaring it. Keep it short: a block that needs more declares it. */

@@ -22,12 +22,20 @@ async function inputsOf(entry: string): Promise<string[]> {
 }
 
 describe('bundle boundaries', () => {
-  it('"." imports nothing from ./react, ./vue, the doctor CLI, the demo, oidc-provider, React or Vue', async () => {
+  it('"." imports nothing from ./react, ./vue, ./testing, the doctor CLI, the demo, oidc-provider, React or Vue', async () => {
     const inputs = await inputsOf('src/index.ts');
     expect(inputs.some((file) => file.startsWith('src/core/'))).toBe(true);
-    expect(inputs.filter((file) => /^src\/(react|vue|cli)\/|^demo\/|node_modules\/(react|react-dom|vue|@vue\/[^/]+|oidc-provider|jose)\//.test(file))).toEqual([]);
+    expect(inputs.filter((file) => /^src\/(react|vue|cli|testing)\/|^demo\/|node_modules\/(react|react-dom|vue|@vue\/[^/]+|oidc-provider|jose)\//.test(file))).toEqual([]);
     const packages = new Set(inputs.filter((file) => file.includes('node_modules/')).map((file) => file.split('node_modules/')[1]!.split('/')[0]));
     expect([...packages].sort()).toEqual(['idb-keyval', 'oauth4webapi']);
+  });
+
+  it('"./testing" pulls in the machine, the URL rules and OAuthError only: no client, no storage, no network code', async () => {
+    const inputs = await inputsOf('src/testing/index.ts');
+    expect(inputs).toContain('src/testing/index.ts');
+    // The same transition and matchResource as the real client; oauth4webapi comes with OAuthError's mapping.
+    expect(inputs.filter((file) => file.startsWith('src/core/')).sort()).toEqual(['src/core/errors.ts', 'src/core/machine.ts', 'src/core/url.ts']);
+    expect(inputs.filter((file) => /node_modules\/(idb-keyval|react|vue)\//.test(file))).toEqual([]);
   });
 
   it('"./react" imports only React and the core\'s public entry', () => {
@@ -40,7 +48,7 @@ describe('bundle boundaries', () => {
     }
   });
 
-  it('the core, for the whole job, stays under its 20.9 KB gzip ceiling (the 16 KB target of issue 13 is not met)', async () => {
+  it('the core, for the whole job, stays under its 21.2 KB gzip ceiling (the 16 KB target of issue 13 is not met)', async () => {
     // The job of bench/size/browser-oauth.ts (login, callback, renewal, API call, logout through "."),
     // measured exactly as bench/size.ts measures it. A ratchet against growth, not the goal: oauth4webapi and
     // idb-keyval used directly for the same job with DPoP (bench/size/floor-dpop.ts) are 9.0 KB already.
@@ -48,9 +56,11 @@ describe('bundle boundaries', () => {
     expect(coreGzip).toBeGreaterThan(10 * 1024); // the job really is in there
     // Issue 13 split the client into modules over one context (+0.47 KB: property names are not minified,
     // closure variables were) and preopens IndexedDB (+0.1 KB); short messages took 0.1 KB back: 20.8 KB.
+    // Then +0.26 KB for several clients on one page (callback-owner.ts, issue 17) and +0.06 KB for native
+    // shells (issue 15): 21.1 KB.
     // Every candidate that could cut more (lazy flows, plain-fetch discovery, ...) is measured in
     // bench/RESULTS.md, "Size candidates"; none reaches the 16 KB target without dropping behaviour.
-    expect(coreGzip).toBeLessThanOrEqual(20.9 * 1024);
+    expect(coreGzip).toBeLessThanOrEqual(21.2 * 1024);
     expect({ coreImportsReact, coreImportsDemo }).toEqual({ coreImportsReact: false, coreImportsDemo: false });
   });
 
@@ -61,9 +71,9 @@ describe('bundle boundaries', () => {
     const { signedInGzip, signedInChunks } = await measureCore();
     expect(signedInGzip).toBeGreaterThan(5 * 1024); // the session code really is in there
     expect(signedInChunks).toBe(1);
-    // A ratchet (20.7 KB now): what a signed-in page load runs must not grow with new flows (issue 13's
+    // A ratchet (21.0 KB now): what a signed-in page load runs must not grow with new flows (issue 13's
     // target is 14 KB; bench/RESULTS.md says why one file was kept).
-    expect(signedInGzip).toBeLessThanOrEqual(20.8 * 1024);
+    expect(signedInGzip).toBeLessThanOrEqual(21.1 * 1024);
   });
 
   /** An adapter alone, minified, with its framework and the core left as imports: what it adds to an app. */

@@ -1,6 +1,7 @@
 // browser-oauth/react on a server (Node, no DOM): what a server render may and may not do.
 // The client-side behaviour (StrictMode, other tabs, error boundary) is tested in Chromium by
-// e2e/react.spec.ts against the real React 19 demo page.
+// e2e/react.spec.ts against the real React 19 demo page, and in a DOM with browser-oauth/testing by
+// test/react-testing.test.ts.
 import { readdirSync, readFileSync } from 'node:fs';
 import { createElement, type ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';

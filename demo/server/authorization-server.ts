@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import { Provider, errors, type KoaContext } from 'oidc-provider';
-import { API_SCOPE, NATIVE_CLIENT, OIDC_SCOPES, postLogoutRedirectUrisOf, redirectUrisOf, REPORTS_SCOPE, type DemoConfig } from './config.ts';
+import { API_SCOPE, NATIVE_CLIENT, OIDC_SCOPES, postLogoutRedirectUrisOf, redirectUrisOf, REPORTS_SCOPE, secondClientIdOf, type DemoConfig } from './config.ts';
 import { createFaults } from './faults.ts';
 import { DPOP_ALGS } from './dpop.ts';
 import { createMisconfigure, parseMisconfigurations } from './misconfigure.ts';
@@ -135,6 +135,9 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     [cfg.reportsUrl, resourceServer(cfg.reportsUrl, REPORTS_SCOPE)],
   ]);
 
+  /** The demo's own clients (the second one for demo/two-clients.html): consent implicit, CORS allowed. */
+  const firstParty = new Set([cfg.clientId, secondClientIdOf(cfg)]);
+
   /**
    * First-party client: consent is implicit. Tops up (or creates) the grant with everything
    * requested, so oidc-provider's consent prompt never fires and `offline_access` and the
@@ -146,7 +149,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     const accountId: string = oidc.account.accountId;
     const grantId: string | undefined = oidc.result?.consent?.grantId || oidc.session.grantIdFor(oidc.client.clientId);
     let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
-    if (oidc.client.clientId !== cfg.clientId && oidc.client.clientId !== NATIVE_CLIENT.clientId) return grant;
+    if (!firstParty.has(oidc.client.clientId)) return grant;
     // A revoked grant (e.g. after refresh-token reuse) is gone: start a fresh one.
     if (!grant || grant.accountId !== accountId) {
       grant = new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId });
@@ -176,9 +179,11 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
 
   const configuration = {
     clients: [
-      {
-        client_id: cfg.clientId,
-        client_name: 'browser-oauth demo',
+      ...[
+        { client_id: cfg.clientId, client_name: 'browser-oauth demo' },
+        { client_id: secondClientIdOf(cfg), client_name: 'browser-oauth demo (second client)' },
+      ].map((client) => ({
+        ...client,
         application_type: 'web',
         token_endpoint_auth_method: 'none',
         grant_types: ['authorization_code', 'refresh_token'],
@@ -187,7 +192,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
         // The React and <script> pages complete their own sign-in; the main page uses callback.html.
         redirect_uris: redirectUrisOf(cfg),
         post_logout_redirect_uris: postLogoutRedirectUrisOf(cfg),
-      },
+      })),
       {
         // An app in a native shell (issue 15): oidc-provider checks a native client's redirect URIs by RFC 8252
         // and always asks for consent, which the interaction below grants.
@@ -227,7 +232,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     // Every refresh rotates; reuse of a rotated token revokes the whole grant (built into oidc-provider).
     rotateRefreshToken: () => true,
     clientBasedCORS: (ctx: KoaContext, origin: string, client: { clientId: string }) =>
-      (client.clientId === cfg.clientId || client.clientId === NATIVE_CLIENT.clientId) &&
+      firstParty.has(client.clientId) &&
       (origin === cfg.spaOrigin || cfg.extraOrigins.includes(origin)) &&
       !(misconfigure.has('token-cors') && ctx.path === '/token'),
     cookies: {

@@ -69,13 +69,19 @@ export interface DemoConfig {
 export const NATIVE_CLIENT = { clientId: 'browser-oauth-native', redirectUri: 'com.example.browseroauth:/callback' } as const;
 
 /** Every redirect URI of the demo client: the SPA's four pages, then {@link DemoConfig.extraRedirectUris}. */
+/**
+ * The second client of the same AS, for demo/two-clients.html (several clients on one page, issue 17):
+ * registered like the first, with its own tokens, grants and sessions.
+ */
+export const secondClientIdOf = (cfg: DemoConfig): string => `${cfg.clientId}-second`;
+
 export function redirectUrisOf(cfg: DemoConfig): string[] {
-  return [...['/callback.html', '/react.html', '/vue.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`), ...cfg.extraRedirectUris];
+  return [...['/callback.html', '/react.html', '/vue.html', '/script-tag.html', '/two-clients.html'].map((p) => `${cfg.spaOrigin}${p}`), ...cfg.extraRedirectUris];
 }
 
 /** Where RP-initiated logout may return: the SPA's pages, and each extra redirect URI and its origin's root. */
 export function postLogoutRedirectUrisOf(cfg: DemoConfig): string[] {
-  const spa = ['/', '/index.html', '/react.html', '/vue.html', '/script-tag.html'].map((p) => `${cfg.spaOrigin}${p}`);
+  const spa = ['/', '/index.html', '/react.html', '/vue.html', '/script-tag.html', '/two-clients.html'].map((p) => `${cfg.spaOrigin}${p}`);
   return [...new Set([...spa, ...cfg.extraRedirectUris, ...cfg.extraOrigins.map((o) => `${o}/`)])];
 }
 

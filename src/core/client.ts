@@ -1,3 +1,4 @@
+import { registerClient } from './callback-owner.js';
 import type { ClientConfig } from './config.js';
 import { resolveConfig } from './config.js';
 import { createContext } from './context.js';
@@ -33,6 +34,8 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
   const loader = createLoader(ctx, renewal);
   const handleRedirect = createCallbacks(ctx, loader, renewal);
   let initialized: Promise<RedirectResult | undefined> | undefined;
+  // Other clients of this page leave this one's callbacks alone while it lives (callback-owner.ts).
+  ctx.cleanups.push(registerClient(config));
   // Only the open: the session itself is read by init(), once this tab listens to the others' news.
   if (config.storage === 'indexeddb') effects.preopenStore(config);
 

@@ -1,4 +1,5 @@
 import * as o from 'oauth4webapi';
+import { isOtherClientsCallback } from '../callback-owner.js';
 import { hasOpenId } from '../config.js';
 import type { Context } from '../context.js';
 import { retryOnNonce } from '../dpop.js';
@@ -24,6 +25,10 @@ export function createCallbacks(ctx: Context, loader: Loader, renewal: Renewal):
       url = new URL(input ?? here.href, here.href);
     } catch (err) {
       return Promise.reject(err instanceof TypeError ? new OAuthError('invalid_callback', 'The callback is not a URL') : err);
+    }
+    // Not ours to consume: the address bar, the state and the other client's pending login stay as they are.
+    if (isOtherClientsCallback(ctx.config, url)) {
+      return Promise.reject(new OAuthError('state_mismatch', 'This callback answers a login of another client on this page'));
     }
     // One exchange per URL: the AS revokes every token of a grant whose code is used twice.
     let pending = callbacks.get(url.href);

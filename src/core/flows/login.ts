@@ -1,4 +1,5 @@
 import * as o from 'oauth4webapi';
+import { taggedState } from '../callback-owner.js';
 import { extraAuthorizationParams } from '../authorization-params.js';
 import { hasOpenId } from '../config.js';
 import type { Context } from '../context.js';
@@ -33,7 +34,8 @@ export async function login(ctx: Context, loader: Loader, options: LoginOptions)
     // A new key per login (SECURITY.md 23); the code is bound to it with `dpop_jkt` (RFC 9449 §10).
     const keyPair = usesDPoP(config.dpop, as) ? await generateDPoPKey(as) : undefined;
     const codeVerifier = o.generateRandomCodeVerifier();
-    const state = o.generateRandomState();
+    // Tagged with this client, so that another client on the page leaves its callback alone (callback-owner.ts).
+    const state = taggedState(config, o.generateRandomState());
     const nonce = hasOpenId(scope) ? o.generateRandomNonce() : undefined;
     const here = effects.location();
     const pending: PendingAuthorization = {

@@ -1,3 +1,4 @@
+import { isOtherClientsCallback } from '../callback-owner.js';
 import type { Context } from '../context.js';
 import { view } from '../session/cell.js';
 import type { Loader } from '../session/load.js';
@@ -17,7 +18,9 @@ export async function start(
   handleRedirect: (url: URL) => Promise<RedirectResult>,
 ): Promise<RedirectResult | undefined> {
   const here = ctx.effects.location();
-  const callback = isAtRedirectUri(here, ctx.config.redirectUri) && (here.searchParams.has('code') || here.searchParams.has('error'));
+  // Another client of this page started that login: its callback is that client's to take, and to strip.
+  const callbackElsewhere = isOtherClientsCallback(ctx.config, here);
+  const callback = isAtRedirectUri(here, ctx.config.redirectUri) && (here.searchParams.has('code') || here.searchParams.has('error')) && !callbackElsewhere;
   // Opening IndexedDB is the longest step before a reload's first token: start it first. The channel
   // below listens before the session can even be read (the read waits for the open), so no news is missed.
   const loading = callback ? undefined : loader.ensureLoaded();
@@ -34,7 +37,7 @@ export async function start(
     return handleRedirect(here).catch(() => undefined);
   }
   await loading;
-  if (here.searchParams.has('state')) await endSessionReturned(ctx, here);
+  if (here.searchParams.has('state') && !callbackElsewhere) await endSessionReturned(ctx, here);
   renewal.renewIfDue();
   return undefined;
 }
