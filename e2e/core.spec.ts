@@ -71,8 +71,11 @@ test('sign in, call the API, reload with zero token requests, refresh after expi
   await expect(page.getByTestId('api-status')).toHaveText('200');
   expect((await asStats()).token.refresh_token).toBe(1);
 
-  // Sign out: storage wiped, refresh token revoked at the AS, RP-initiated logout, back home.
+  // Sign out: storage wiped, refresh token revoked at the AS, RP-initiated logout, back home. The page leaves for
+  // the AS's end-session endpoint and comes back: read its storage only once it is back (a flake otherwise).
+  const backHome = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame() && frame.url().startsWith(SPA) });
   await page.getByTestId('sign-out').click();
+  await backHome;
   await expect(status(page)).toHaveText('signedOut');
   await expect(page.getByTestId('sign-in')).toBeVisible();
   expect(await storedEntries(page)).toEqual({});

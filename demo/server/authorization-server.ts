@@ -135,8 +135,8 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
     [cfg.reportsUrl, resourceServer(cfg.reportsUrl, REPORTS_SCOPE)],
   ]);
 
-  /** The demo's own clients (the second one for demo/two-clients.html): consent implicit, CORS allowed. */
-  const firstParty = new Set([cfg.clientId, secondClientIdOf(cfg)]);
+  /** The demo's own clients (the second one for demo/two-clients.html, the native one for issue 15): consent implicit, CORS allowed. */
+  const firstParty = new Set([cfg.clientId, secondClientIdOf(cfg), NATIVE_CLIENT.clientId]);
 
   /**
    * First-party client: consent is implicit. Tops up (or creates) the grant with everything
