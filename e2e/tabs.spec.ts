@@ -1,6 +1,6 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { clientOptions, faultStats } from './hostile-helpers';
-import { API, apiRequests, asStats, pageFetch, resetCounters, signIn, signInOn, status, storedSession, tokenFaults } from './helpers';
+import { API, SPA, apiRequests, asStats, pageFetch, resetCounters, signIn, signInOn, status, storedSession, tokenFaults } from './helpers';
 
 /**
  * Many tabs, one session. Every count is taken at the authorization server, not in the page.
@@ -139,6 +139,9 @@ test("storage: 'memory' — a logout in one tab signs every tab out, and each re
   await expect(b.getByTestId('api-status')).toHaveText('200');
   await resetCounters();
 
+  // Tab a leaves for the AS's end-session endpoint and comes back: the test ends only once it is back, so
+  // that closing the context never races that round trip (a teardown that hung once in CI).
+  const aBack = a.waitForEvent('framenavigated', { predicate: (frame) => frame === a.mainFrame() && frame.url().startsWith(SPA) });
   await a.getByTestId('sign-out').click();
   // Told by the channel, not by a timer or a reload.
   await expect(status(b)).toHaveText('signedOut');
@@ -146,6 +149,8 @@ test("storage: 'memory' — a logout in one tab signs every tab out, and each re
   await expect.poll(async () => (await asStats()).revocation).toBe(2);
   await expect(b.getByTestId('sign-in')).toBeVisible();
   expect(await apiRequests()).toEqual([]);
+  await aBack;
+  await expect(status(a)).toHaveText('signedOut');
 });
 
 /** Issue 14, defect 6: the logout revoked only the refresh token it knew; the one a refresh in flight received stayed live. */
