@@ -171,7 +171,7 @@ test.describe('the code exchange', () => {
     const before = await storedSession(page);
     await resetCounters();
     // A second login (e.g. to switch accounts) whose ID token carries a forged nonce.
-    await page.evaluate(() => window.__auth.login({ prompt: 'login' }));
+    await page.evaluate(() => void window.__auth.login({ prompt: 'login' }));
     await page.waitForURL(`${AS}/**`);
     await queueFaults({ token: [{ kind: 'idToken', claims: { nonce: 'forged' } }] });
     await submitAndReturn(page);
