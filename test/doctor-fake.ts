@@ -27,6 +27,8 @@ export interface FakeSetup {
   apiAllowHeaders?: string;
   apiExpose?: string;
   unreachable?: string[];
+  /** The app origin the servers allow for CORS (default {@link ORIGIN}). */
+  origin?: string;
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): ProbeResult => ({
@@ -38,6 +40,7 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 export function fakeServers(setup: FakeSetup = {}): Probe & { requests: ProbeRequest[] } {
   const issuer = setup.issuer ?? ISSUER;
   const base = new URL(issuer).origin;
+  const appOrigin = setup.origin ?? ORIGIN;
   const metadata: Record<string, unknown> = {
     issuer: setup.namedIssuer ?? issuer,
     authorization_endpoint: `${base}/auth`,
@@ -58,14 +61,14 @@ export function fakeServers(setup: FakeSetup = {}): Probe & { requests: ProbeReq
   }
   const cors = (request: ProbeRequest, allowed: boolean, expose?: string): Record<string, string> => {
     const origin = request.headers?.origin;
-    if (!origin || !allowed || origin !== ORIGIN) return {};
+    if (!origin || !allowed || origin !== appOrigin) return {};
     return { 'access-control-allow-origin': origin, ...(expose && { 'access-control-expose-headers': expose }) };
   };
   const preflight = (request: ProbeRequest, allowed: boolean, allowHeaders?: string): ProbeResult => ({
     status: 204,
     headers: new Headers(
-      allowed && request.headers?.origin === ORIGIN
-        ? { 'access-control-allow-origin': ORIGIN, 'access-control-allow-headers': allowHeaders ?? request.headers?.['access-control-request-headers'] ?? '' }
+      allowed && request.headers?.origin === appOrigin
+        ? { 'access-control-allow-origin': appOrigin, 'access-control-allow-headers': allowHeaders ?? request.headers?.['access-control-request-headers'] ?? '' }
         : {},
     ),
     text: '',

@@ -74,6 +74,7 @@ describe('doctor', () => {
     ['an API that hides WWW-Authenticate', { apiExpose: 'DPoP-Nonce' }, {}, 'expose.resource', /does not expose WWW-Authenticate/, /Expose-Headers: WWW-Authenticate, DPoP-Nonce/],
     ['a redirect URI on another origin', {}, { redirectUri: 'https://other.example.com/callback' }, 'redirect-uri', /not the app's origin/, /app's own origin/],
     ['a plain-http redirect URI', {}, { redirectUri: 'http://app.example.com/callback' }, 'redirect-uri', /must use https/, /https/],
+    ['a custom scheme that is not a reversed domain', {}, { redirectUri: 'myapp:/callback' }, 'redirect-uri', /must use https/, /private-use scheme such as com\.example\.app:\/callback/],
     ['DPoP only with algorithms the SDK lacks', { metadata: { dpop_signing_alg_values_supported: ['HS256'] } }, {}, 'dpop', /only with HS256/, /ES256/],
     ['no token endpoint', { metadata: { token_endpoint: undefined } }, {}, 'endpoints.token', /no token_endpoint/, /must list token_endpoint/],
     ['an http endpoint outside loopback', { metadata: { revocation_endpoint: 'http://id.example.com/revoke' } }, {}, 'endpoints.revocation', /not https/, /insecure_url/],
@@ -84,6 +85,15 @@ describe('doctor', () => {
     expect(failing[0]!.saw).toMatch(saw);
     expect(failing[0]!.fix).toMatch(fix);
     expect(exitCode(report.rows)).toBe(1);
+  });
+
+  it('accepts a native shell\'s private-use redirect URI (RFC 8252 §7.1) without asking for the app\'s origin', async () => {
+    const redirectUri = 'com.example.app:/callback';
+    const { row, notPassing } = await doctor({ origin: 'capacitor://localhost' }, { redirectUri, origin: 'capacitor://localhost' });
+    expect(row('redirect-uri')?.verdict).toBe('pass');
+    expect(row('redirect-uri')?.saw).toMatch(/private-use scheme: .*auth\.handleRedirect/);
+    expect(notPassing).toEqual([]);
+    expect(row('inputs.origin')?.saw).toBe("capacitor://localhost (a native shell's WebView origin)");
   });
 
   it('names the identity provider\'s own setting in the fix', async () => {
