@@ -7,6 +7,7 @@ import { createCallbacks } from './flows/callback.js';
 import { login } from './flows/login.js';
 import { logout } from './flows/logout.js';
 import { start } from './flows/startup.js';
+import { userinfo } from './flows/userinfo.js';
 import { resourceFetch } from './resource-fetch.js';
 import { createLoader } from './session/load.js';
 import { createRenewal } from './session/renewal.js';
@@ -65,6 +66,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       return (await renewal.accessToken(options.forceRefresh === true, undefined, resource === ctx.mainResource ? undefined : resource)).token;
     },
     fetch: (input, init) => resourceFetch(ctx, renewal, input, init),
+    userinfo: (options = {}) => userinfo(ctx, renewal, options),
     logout: (options = {}) => logout(ctx, loader, renewal, options),
     destroy() {
       if (ctx.destroyed) return;
