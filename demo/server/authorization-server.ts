@@ -222,7 +222,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
       profile: ['name', 'given_name', 'family_name', 'preferred_username'],
       email: ['email', 'email_verified'],
     },
-    // The SPA never calls userinfo: put the scope-derived claims in the ID token.
+    // Put the scope-derived claims in the ID token too (the SPA shows them); userinfo has them as well.
     conformIdTokenClaims: false,
     pkce: { required: () => !misconfigure.has('pkce-off') }, // also the default for public clients; explicit on purpose
     // Issue a refresh token to this client whatever happened to `offline_access`
@@ -280,8 +280,12 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
           if (oneOf === undefined || typeof oneOf === 'string') return oneOf ?? cfg.apiUrl;
           return oneOf.includes(cfg.apiUrl) ? cfg.apiUrl : oneOf[0];
         },
-        // Refresh (and code exchange) without `resource` get a token for the granted API.
-        useGrantedResource: async () => true,
+        // A refresh (or code exchange) naming no `resource` gets the granted API when the grant is for one (a
+        // client that names none: `defaultResource` gave it the demo API at /auth). A grant for several APIs (a
+        // client naming its indicators) gets, as oidc-provider does by default, a token for the AS itself, which
+        // its userinfo endpoint accepts: what `auth.userinfo()` asks for (issue 16).
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        useGrantedResource: async (_ctx: unknown, model: any) => !Array.isArray(model.resource),
         getResourceServerInfo: async (_ctx: unknown, indicator: string) => {
           const info = resourceServers.get(indicator);
           if (info) return info;
