@@ -66,6 +66,8 @@ test('an answer for another sub is userinfo_mismatch, and nothing is stored', as
     const response = await route.fetch();
     await route.fulfill({ response, json: { ...(await response.json()), sub: 'mallory', email: 'mallory@example.com' } });
   });
+  // oauth4webapi's check (expectedSubject), and with updateUser the same result.
+  expect(await userinfo(page)).toEqual({ code: 'userinfo_mismatch' });
   expect(await userinfo(page, true)).toEqual({ code: 'userinfo_mismatch' });
   expect(await storedClaims(page)).toEqual(before);
   expect(await page.evaluate(() => window.__auth.state.user?.email)).toBe('alice@example.com');
