@@ -33,4 +33,5 @@ export type {
   RedirectResult,
   ResourceOption,
   User,
+  UserinfoOptions,
 } from './core/types.js';

@@ -114,6 +114,8 @@ describe('docs/errors.md', () => {
     invalid_response: 1,
     response_too_large: 1,
     invalid_token: 1,
+    insufficient_user_authentication: 1,
+    userinfo_mismatch: 1,
     resource_redirect: 1,
     unsafe_resource_path: 1,
     storage_unavailable: 1,

@@ -21,6 +21,7 @@ function fakeClient(state: AuthState = { status: 'signedIn', user: alice, expire
     handleRedirect: vi.fn(async () => ({ returnTo: '/' })),
     getAccessToken: vi.fn(async () => 'token'),
     fetch: vi.fn(async () => new Response('{}')),
+    userinfo: vi.fn(async () => alice),
     logout: vi.fn(async () => undefined),
     destroy: vi.fn(),
   };

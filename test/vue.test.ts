@@ -25,6 +25,7 @@ function fakeClient(initial: AuthState = { status: 'loading' }) {
     handleRedirect: vi.fn(async () => ({ returnTo: '/' })),
     getAccessToken: vi.fn(async () => 'token'),
     fetch: vi.fn(async () => new Response('{}')),
+    userinfo: vi.fn(async () => alice),
     logout: vi.fn(async () => undefined),
     destroy: vi.fn(),
   } satisfies OAuthClient;

@@ -6,8 +6,8 @@ import './quiet-oidc-provider.ts';
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
-import { Provider, errors, type KoaContext } from 'oidc-provider';
-import { API_SCOPE, NATIVE_CLIENT, OIDC_SCOPES, postLogoutRedirectUrisOf, redirectUrisOf, REPORTS_SCOPE, secondClientIdOf, type DemoConfig } from './config.ts';
+import { Provider, errors, interactionPolicy, type KoaContext } from 'oidc-provider';
+import { ACR_MFA, ACR_PASSWORD, API_SCOPE, DEMO_ONE_TIME_CODE, NATIVE_CLIENT, OIDC_SCOPES, postLogoutRedirectUrisOf, redirectUrisOf, REPORTS_SCOPE, secondClientIdOf, type DemoConfig } from './config.ts';
 import { createFaults } from './faults.ts';
 import { DPOP_ALGS } from './dpop.ts';
 import { createMisconfigure, parseMisconfigurations } from './misconfigure.ts';
@@ -95,21 +95,46 @@ function page(title: string, body: string, extraHead = ''): string {
 <div class="brand"><span class="logo"></span>Demo Identity</div>${body}</main></body></html>`;
 }
 
-function loginPage(uid: string, clientName: string, login: string, error?: string): string {
+/** `mfa`: the login asked for {@link ACR_MFA} (step-up), so the page also asks for the demo one-time code. */
+function loginPage(uid: string, clientName: string, login: string, error?: string, mfa = false): string {
   return page(
     'Sign in',
-    `<h1>Sign in</h1><p>to continue to ${htmlEscape(clientName)}</p>
+    `<h1>${mfa ? 'Verify it is you' : 'Sign in'}</h1><p>${mfa ? 'A stronger sign-in is required' : 'to continue'} to ${htmlEscape(clientName)}</p>
 ${error ? `<div class="error" role="alert">${htmlEscape(error)}</div>` : ''}
 <form method="post" action="/interaction/${htmlEscape(uid)}/login">
   <label for="login">Username</label>
   <input id="login" name="login" value="${htmlEscape(login)}" autocomplete="username" autocapitalize="none" required autofocus>
   <label for="password">Password</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required>
+  ${mfa ? '<label for="otp">One-time code (leave empty to skip)</label>\n  <input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code">' : ''}
   <button type="submit">Sign in</button>
 </form>
 <a class="cancel" href="/interaction/${htmlEscape(uid)}/abort">Cancel</a>
-<div class="hint">demo user: <code>alice</code> / <code>alice</code></div>`,
+<div class="hint">demo user: <code>alice</code> / <code>alice</code>${mfa ? `; one-time code <code>${DEMO_ONE_TIME_CODE}</code>` : ''}</div>`,
   );
+}
+
+/** Whether the authorization request asked for the stronger sign-in (`acr_values`, OIDC Core §3.1.2.1). */
+const asksForMfa = (params: Record<string, unknown>): boolean => String(params.acr_values ?? '').split(' ').includes(ACR_MFA);
+
+/**
+ * oidc-provider's prompts, plus one login check: `acr_values` is voluntary in OIDC and oidc-provider only
+ * re-prompts for an essential `acr` (claims parameter), so a step-up (RFC 9470) asking for an `acr` the AS
+ * session does not have would otherwise come back with the old, weaker one without showing the login page.
+ */
+function interactionsPolicy() {
+  const { Check, base } = interactionPolicy;
+  const policy = base();
+  policy.get('login').checks.add(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    new Check('acr_values', 'a requested ACR is not the session\u2019s', (ctx: any) =>
+      // Once: after this interaction's login the AS answers with whatever acr it got (the SDK then checks it).
+      ctx.oidc.params.acr_values !== undefined && !ctx.oidc.result?.login && !String(ctx.oidc.params.acr_values).split(' ').includes(ctx.oidc.acr)
+        ? Check.REQUEST_PROMPT
+        : Check.NO_NEED_TO_PROMPT,
+    ),
+  );
+  return policy;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,6 +232,16 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
       },
     ],
     jwks: { keys },
+    // Step-up (issue 16): a password alone, or with the demo one-time code; advertised as acr_values_supported.
+    acrValues: [ACR_PASSWORD, ACR_MFA],
+    interactions: { policy: interactionsPolicy() },
+    // The API checks a step-up on the access token itself (RFC 9470 §4): its `acr` and `auth_time` (RFC 9068 §2.2.1).
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    extraTokenClaims: async (ctx: any, token: any) => {
+      if (token.kind !== 'AccessToken') return undefined;
+      const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+      return source ? { acr: source.acr, auth_time: source.authTime } : undefined;
+    },
     responseTypes: ['code'], // advertise the code flow only (no implicit/hybrid)
     // The same DPoP algorithms the demo API accepts (oidc-provider's default: ES256, Ed25519, EdDSA).
     enabledJWA: { dPoPSigningAlgValues: [...DPOP_ALGS] },
@@ -222,7 +257,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
       profile: ['name', 'given_name', 'family_name', 'preferred_username'],
       email: ['email', 'email_verified'],
     },
-    // The SPA never calls userinfo: put the scope-derived claims in the ID token.
+    // Put the scope-derived claims in the ID token too (the SPA shows them); userinfo has them as well.
     conformIdTokenClaims: false,
     pkce: { required: () => !misconfigure.has('pkce-off') }, // also the default for public clients; explicit on purpose
     // Issue a refresh token to this client whatever happened to `offline_access`
@@ -280,8 +315,12 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
           if (oneOf === undefined || typeof oneOf === 'string') return oneOf ?? cfg.apiUrl;
           return oneOf.includes(cfg.apiUrl) ? cfg.apiUrl : oneOf[0];
         },
-        // Refresh (and code exchange) without `resource` get a token for the granted API.
-        useGrantedResource: async () => true,
+        // A refresh (or code exchange) naming no `resource` gets the granted API when the grant is for one (a
+        // client that names none: `defaultResource` gave it the demo API at /auth). A grant for several APIs (a
+        // client naming its indicators) gets, as oidc-provider does by default, a token for the AS itself, which
+        // its userinfo endpoint accepts: what `auth.userinfo()` asks for (issue 16).
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        useGrantedResource: async (_ctx: unknown, model: any) => !Array.isArray(model.resource),
         getResourceServerInfo: async (_ctx: unknown, indicator: string) => {
           const info = resourceServers.get(indicator);
           if (info) return info;
@@ -473,20 +512,24 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
       }
 
       if (details.prompt.name === 'login') {
+        const mfa = asksForMfa(details.params);
         if (action !== 'login' || ctx.method !== 'POST') {
           ctx.type = 'html';
-          ctx.body = loginPage(uid!, clientName, String(details.params.login_hint ?? ''));
+          ctx.body = loginPage(uid!, clientName, String(details.params.login_hint ?? ''), undefined, mfa);
           return;
         }
         const form = new URLSearchParams(await readBody(ctx.req));
         const login = form.get('login') ?? '';
         const account = ACCOUNTS.get(login);
-        if (!account || form.get('password') !== account.password) {
+        const otp = form.get('otp') ?? '';
+        if (!account || form.get('password') !== account.password || (otp !== '' && otp !== DEMO_ONE_TIME_CODE)) {
           ctx.type = 'html';
-          ctx.body = loginPage(uid!, clientName, login, 'Invalid username or password.');
+          ctx.body = loginPage(uid!, clientName, login, otp === '' ? 'Invalid username or password.' : 'Invalid one-time code.', mfa);
           return;
         }
-        return finish(ctx, { login: { accountId: login } }, false);
+        // A skipped code is a password-only sign-in: the SDK refuses it when it asked for the stronger one.
+        const strong = mfa && otp === DEMO_ONE_TIME_CODE;
+        return finish(ctx, { login: { accountId: login, acr: strong ? ACR_MFA : ACR_PASSWORD, amr: strong ? ['pwd', 'otp'] : ['pwd'] } }, false);
       }
 
       if (details.prompt.name === 'consent') {

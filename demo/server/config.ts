@@ -12,6 +12,17 @@ export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as c
 export const API_SCOPE = 'api:read';
 export const REPORTS_SCOPE = 'reports:read';
 
+/**
+ * Step-up (RFC 9470, issue 16): the authentication context classes the demo AS issues (`acr`): a password alone,
+ * or a password and the demo one-time code. The API's `/api/step-up` wants {@link ACR_MFA} within
+ * {@link STEP_UP_MAX_AGE} seconds of the sign-in.
+ */
+export const ACR_PASSWORD = 'urn:browser-oauth:pwd';
+export const ACR_MFA = 'urn:browser-oauth:mfa';
+/** The demo's "second factor": printed on the login page, like the demo password. */
+export const DEMO_ONE_TIME_CODE = '000000';
+export const STEP_UP_MAX_AGE = 600;
+
 export interface DemoConfig {
   asPort: number;
   apiPort: number;

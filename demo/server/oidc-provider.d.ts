@@ -49,5 +49,6 @@ declare module 'oidc-provider' {
     Grant: any;
   }
   export const errors: Record<string, any>;
+  export const interactionPolicy: any;
   export default Provider;
 }

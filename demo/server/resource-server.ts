@@ -3,7 +3,7 @@
 // DPoP-bound (RFC 9449, proofs checked in ./dpop.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { API_SCOPE, REPORTS_SCOPE, type DemoConfig } from './config.ts';
+import { ACR_MFA, API_SCOPE, REPORTS_SCOPE, STEP_UP_MAX_AGE, type DemoConfig } from './config.ts';
 import { createDpopVerifier, dpopChallenge, DpopError, type DpopVerifier } from './dpop.ts';
 import { closeServer, listen, logLine, readBody, sendJson, type RunningServer } from './http-util.ts';
 import { createApiFaults } from './resource-faults.ts';
@@ -363,6 +363,23 @@ export async function createResourceServer(cfg: DemoConfig): Promise<RunningServ
           jkt: typeof jkt === 'string' ? jkt : null,
           message: `Hello ${claims.sub}, this came from the protected API.`,
         },
+        presentedAs(req) === 'DPoP' ? dpop.responseHeaders() : {},
+      );
+    }
+    if (req.method === 'GET' && route === 'step-up') {
+      // RFC 9470: a valid token is not enough here; the sign-in behind it must be the stronger one, and recent.
+      const claims = await authorized(req, res, url, mainApi);
+      if (!claims) return;
+      const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : 0;
+      if (claims.acr !== ACR_MFA || authTime < Date.now() / 1000 - STEP_UP_MAX_AGE) {
+        const params = `error="insufficient_user_authentication", error_description="A stronger or more recent sign-in is required", acr_values="${ACR_MFA}", max_age=${STEP_UP_MAX_AGE}`;
+        const scheme = presentedAs(req) === 'DPoP' ? dpopChallenge(REALM) : `Bearer realm="${REALM}"`;
+        return sendJson(res, 401, { error: 'insufficient_user_authentication' }, { 'WWW-Authenticate': `${scheme}, ${params}` });
+      }
+      return sendJson(
+        res,
+        200,
+        { sub: claims.sub, acr: claims.acr, auth_time: claims.auth_time, message: 'Step-up route: reached with the stronger sign-in.' },
         presentedAs(req) === 'DPoP' ? dpop.responseHeaders() : {},
       );
     }

@@ -6,7 +6,7 @@ import { auth } from './auth';
 import { apiUrl, clientId, issuer, otherUrl, reportsUrl } from './config';
 import { h, icon, icons } from './dom';
 
-type Action = 'login' | 'logout' | 'refresh' | 'call-api' | 'call-reports' | 'call-public' | 'call-other';
+type Action = 'login' | 'logout' | 'refresh' | 'call-api' | 'call-reports' | 'call-public' | 'call-other' | 'call-step-up' | 'step-up-login';
 
 /** What the page shows for a failure: the stable code and a human description (both plain text). */
 interface ShownError {
@@ -41,6 +41,8 @@ const model = {
   dismissedStateError: undefined as unknown,
   lastCall: undefined as ApiCall | undefined,
   notice: undefined as string | undefined,
+  /** What the step-up route asked for (RFC 9470), after it answered `insufficient_user_authentication`. */
+  stepUp: undefined as { readonly acrValues?: string; readonly maxAge?: number } | undefined,
 };
 
 const app = document.getElementById('app') as HTMLElement;
@@ -130,6 +132,10 @@ function callApi(action: Action, label: string, url: string, noteFor?: (body: un
       model.lastCall = { label, url, pending: false, status: response.status, body, ms: performance.now() - started, ...(note ? { note } : {}) };
     } catch (err) {
       const shown = describe(err);
+      // The resource wants a stronger sign-in: offer it, with what the resource asked for.
+      if (err instanceof OAuthError && err.code === 'insufficient_user_authentication') {
+        model.stepUp = { ...(err.acrValues !== undefined && { acrValues: err.acrValues }), ...(err.maxAge !== undefined && { maxAge: err.maxAge }) };
+      }
       model.lastCall = {
         label,
         url,
@@ -149,6 +155,9 @@ const callReports = (url: string): Promise<void> =>
     const aud = body && typeof body === 'object' ? (body as { aud?: unknown }).aud : undefined;
     return { tone: 'ok', text: `A token of its own, issued for ${String(aud)} only: the protected API's token never comes here.` };
   });
+const callStepUp = (): Promise<void> => callApi('call-step-up', 'Step-up route', `${apiUrl}step-up`);
+/** RFC 9470 round trip: sign in again with the `acr_values` and `max_age` the resource named. */
+const stepUpLogin = (): Promise<void> => run('step-up-login', () => auth.login({ ...model.stepUp, returnTo: location.pathname }));
 const callPublic = (): Promise<void> => callApi('call-public', 'Public API', `${apiUrl}public`);
 const callOther = (): Promise<void> =>
   callApi('call-other', 'Another origin', `${otherUrl}echo`, (body) => {
@@ -189,6 +198,8 @@ const ACTION_FAILED: Record<Action | 'init', string> = {
   'call-public': 'The public API call failed',
   'call-reports': 'The reports API call failed',
   'call-other': 'The call to the other origin failed',
+  'call-step-up': 'The step-up route refused the sign-in',
+  'step-up-login': 'The stronger sign-in could not start',
 };
 
 const TIME_CLAIMS = new Set(['iat', 'exp', 'auth_time', 'nbf', 'updated_at']);
@@ -452,9 +463,19 @@ function apiCard(): HTMLElement {
       { class: 'api-actions' },
       apiButton('call-api', 'Call protected API', `${apiUrl}me`, 'With the access token', icons.lock, callProtected, 'primary'),
       reportsUrl ? apiButton('call-reports', 'Call reports API', `${reportsUrl}summary`, 'Its own token (RFC 8707)', icons.lock, () => callReports(`${reportsUrl}summary`)) : null,
+      apiButton('call-step-up', 'Call step-up route', `${apiUrl}step-up`, 'Needs a stronger sign-in (RFC 9470)', icons.lock, callStepUp),
       apiButton('call-public', 'Call public API', `${apiUrl}public`, 'Open endpoint, same resource', icons.unlock, callPublic),
       apiButton('call-other', 'Call another origin', `${otherUrl}echo`, 'Never gets a token', icons.globe, callOther),
     ),
+    model.stepUp
+      ? h(
+          'p',
+          { class: 'result-note note-bad' },
+          icon(icons.alert),
+          h('span', null, `The API asks for a stronger sign-in (acr_values ${model.stepUp.acrValues ?? '—'}, max_age ${model.stepUp.maxAge ?? '—'} s). `),
+          h('button', { type: 'button', class: 'button button-primary', 'data-testid': 'step-up-login', onclick: () => void stepUpLogin() }, 'Sign in again, stronger'),
+        )
+      : null,
     result,
   );
 }

@@ -1,14 +1,19 @@
+import * as o from 'oauth4webapi';
 import { registerClient } from './callback-owner.js';
 import type { ClientConfig } from './config.js';
 import { resolveConfig } from './config.js';
 import { createContext } from './context.js';
+import { retryOnNonce } from './dpop.js';
+import { OAuthError, toOAuthError } from './errors.js';
 import { browserEffects, type Effects } from './effects.js';
 import { createCallbacks } from './flows/callback.js';
 import { login } from './flows/login.js';
 import { logout } from './flows/logout.js';
 import { start } from './flows/startup.js';
-import { resourceFetch } from './resource-fetch.js';
+import { resourceFetch, withFreshToken } from './resource-fetch.js';
+import { newest, view } from './session/cell.js';
 import { createLoader } from './session/load.js';
+import { readSession } from './session/record.js';
 import { createRenewal } from './session/renewal.js';
 import type { OAuthClient, OAuthClientOptions, RedirectResult } from './types.js';
 
@@ -65,6 +70,21 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       return (await renewal.accessToken(options.forceRefresh === true, undefined, resource === ctx.mainResource ? undefined : resource)).token;
     },
     fetch: (input, init) => resourceFetch(ctx, renewal, input, init),
+    // Lazy, and handed what it needs of the first load: a signed-in page load does not carry it (architecture.md).
+    userinfo: (options = {}) =>
+      import('./flows/userinfo.js').then((m) =>
+        m.userinfo(ctx, renewal, options, {
+          userInfoRequest: o.userInfoRequest,
+          processUserInfoResponse: o.processUserInfoResponse,
+          retryOnNonce,
+          OAuthError,
+          toOAuthError,
+          withFreshToken,
+          newest,
+          view,
+          readSession,
+        }),
+      ),
     logout: (options = {}) => logout(ctx, loader, renewal, options),
     destroy() {
       if (ctx.destroyed) return;

@@ -9,7 +9,8 @@ import * as o from 'oauth4webapi';
  * Token endpoint: `invalid_grant`, `invalid_client`, `invalid_scope`, `invalid_target`, `oauth_error`,
  * `invalid_id_token`, `id_token_mismatch`.
  * Transport: `network`, `timeout`, `server_error`, `invalid_response`, `response_too_large`.
- * Resources: `invalid_token`, `resource_redirect`, `unsafe_resource_path`.
+ * Resources: `invalid_token`, `insufficient_user_authentication` (also at the callback: RFC 9470 step-up),
+ * `resource_redirect`, `unsafe_resource_path`. Userinfo: `userinfo_mismatch`.
  * Local: `login_required` (no session), `refresh_token_required`, `storage_unavailable`, `storage_corrupt`,
  * `insecure_url`, `discovery_failed`, `destroyed`. DPoP: `dpop_unsupported`, `dpop_downgrade`.
  *
@@ -56,6 +57,8 @@ export type OAuthErrorCode =
   | 'invalid_response'
   | 'response_too_large'
   | 'invalid_token'
+  | 'insufficient_user_authentication'
+  | 'userinfo_mismatch'
   | 'resource_redirect'
   | 'unsafe_resource_path'
   | 'storage_unavailable'
@@ -86,6 +89,10 @@ export interface OAuthErrorDetails {
   status?: number;
   /** The underlying error, with every secret removed. */
   cause?: unknown;
+  /** `insufficient_user_authentication`: the `acr_values` asked for (space-separated), to pass to `login()`. */
+  acrValues?: string;
+  /** `insufficient_user_authentication`: the `max_age` asked for (seconds), to pass to `login()`. */
+  maxAge?: number;
 }
 
 /**
@@ -113,6 +120,13 @@ export class OAuthError extends Error {
   readonly errorDescription?: string;
   /** HTTP status of the response that failed, when there was one. */
   readonly status?: number;
+  /**
+   * `insufficient_user_authentication` (RFC 9470): the authentication context classes the resource or the
+   * login asked for, space-separated (untrusted text), when it named any. Pass it to `login({ acrValues })`.
+   */
+  readonly acrValues?: string;
+  /** `insufficient_user_authentication` (RFC 9470): the largest authentication age (seconds) accepted, when named. */
+  readonly maxAge?: number;
 
   /**
    * The SDK creates these; apps need the constructor only for tests and fakes.
@@ -127,6 +141,8 @@ export class OAuthError extends Error {
     if (details.error !== undefined) this.error = details.error;
     if (details.errorDescription !== undefined) this.errorDescription = details.errorDescription;
     if (details.status !== undefined) this.status = details.status;
+    if (details.acrValues !== undefined) this.acrValues = details.acrValues;
+    if (details.maxAge !== undefined) this.maxAge = details.maxAge;
   }
 }
 
@@ -241,16 +257,7 @@ export function toOAuthError(err: unknown, fallback: OAuthErrorCode = 'invalid_r
       cause: redact(err),
     });
   }
-  if (err instanceof o.WWWAuthenticateChallengeError) {
-    const challenge = err.cause[0];
-    const error = untrusted(challenge?.parameters.error);
-    return new OAuthError(error === 'invalid_token' ? 'invalid_token' : codeForAsError(error ?? '', err.status), 'The server answered with an authentication challenge', {
-      error,
-      errorDescription: untrusted(challenge?.parameters.error_description),
-      status: err.status,
-      cause: redact(err),
-    });
-  }
+  if (err instanceof o.WWWAuthenticateChallengeError) return challengeError(err.cause, err.status, redact(err));
   if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
     return new OAuthError('timeout', 'The request timed out', { cause: redact(err) });
   }
@@ -262,6 +269,24 @@ export function toOAuthError(err: unknown, fallback: OAuthErrorCode = 'invalid_r
     return new OAuthError('network', 'The request failed at the network (or CORS)', { cause: redact(err) });
   }
   return new OAuthError(fallback, 'Unexpected failure', { cause: redact(err) });
+}
+
+/**
+ * A resource's challenge (RFC 6750 §3, RFC 9449 §7.1) as an error: the first challenge that names an `error`.
+ * RFC 9470 §3: `insufficient_user_authentication` carries the `acr_values` and `max_age` to log in with.
+ */
+export function challengeError(challenges: readonly o.WWWAuthenticateChallenge[], status: number, cause?: Error): OAuthError {
+  const params = (challenges.find((c) => c.parameters.error) ?? challenges[0])?.parameters ?? {};
+  const error = untrusted(params.error);
+  const stepUp = error === 'insufficient_user_authentication';
+  const maxAge = Number(params.max_age);
+  return new OAuthError(stepUp || error === 'invalid_token' ? error : codeForAsError(error ?? '', status), 'The server answered with an authentication challenge', {
+    error,
+    errorDescription: untrusted(params.error_description),
+    status,
+    cause,
+    ...(stepUp && { acrValues: untrusted(params.acr_values), ...(params.max_age && Number.isSafeInteger(maxAge) && maxAge >= 0 && { maxAge }) }),
+  });
 }
 
 /** What oauth4webapi's `cause` names, when it is an object: the claim or attribute compared, the claims checked. */
@@ -289,7 +314,8 @@ function fromProcessingError(err: o.OperationProcessingError, fallback: OAuthErr
       return new OAuthError('invalid_id_token', err.message, details);
     case o.JSON_ATTRIBUTE_COMPARISON:
       // Discovery's check that the metadata is the configured issuer's (RFC 8414 §3.3).
-      return new OAuthError(fields.attribute === 'issuer' ? 'issuer_mismatch' : 'invalid_response', err.message, details);
+      // Userinfo's check that `sub` is the ID token's (OIDC Core §5.3.2).
+      return new OAuthError(fields.attribute === 'issuer' ? 'issuer_mismatch' : fields.attribute === 'sub' ? 'userinfo_mismatch' : 'invalid_response', err.message, details);
     case o.HTTP_REQUEST_FORBIDDEN:
     case o.REQUEST_PROTOCOL_FORBIDDEN:
       return new OAuthError('insecure_url', 'Refused to send a request over plain http', details);

@@ -55,19 +55,24 @@ export async function resourceFetch(ctx: Context, renewal: Renewal, input: Reque
       return response;
     } catch (err) {
       if (err instanceof o.WWWAuthenticateChallengeError) {
-        const invalid = err.status === 401 && err.cause.some((c) => c.parameters.error === 'invalid_token');
-        if (!invalid) return err.response;
+        // `invalid_token`: refreshed and retried below. RFC 9470 step-up: rejected with what to log in with.
+        const ours = err.status === 401 && err.cause.some((c) => c.parameters.error === 'invalid_token' || c.parameters.error === 'insufficient_user_authentication');
+        if (!ours) return err.response;
       }
       if (request.signal.aborted) throw err;
       throw toOAuthError(err, 'network');
     }
   };
+  return withFreshToken(renewal, resource, send);
+}
+
+/** `send` with `resource`'s token; SECURITY.md 20: a `401 invalid_token` gets one refresh and one retry, then the error. */
+export async function withFreshToken<T>(renewal: Renewal, resource: string | undefined, send: (bound: BoundToken) => Promise<T>): Promise<T> {
   const bound = await renewal.accessToken(false, undefined, resource);
   try {
     return await send(bound);
   } catch (err) {
     if (!(err instanceof OAuthError) || err.code !== 'invalid_token') throw err;
-    // SECURITY.md 20: one refresh and one retry, then the error.
     return send(await renewal.accessToken(false, bound.token, resource));
   }
 }

@@ -355,6 +355,37 @@ export interface LoginOptions {
    * `TypeError`.
    */
   params?: Readonly<Record<string, string>>;
+  /**
+   * Step-up (RFC 9470, OIDC Core §3.1.2.1 `acr_values`): the authentication context classes asked for,
+   * space-separated, in order of preference; e.g. the {@link OAuthError.acrValues} of an
+   * `insufficient_user_authentication` error. The callback then refuses an ID token whose `acr` is not one
+   * of them with `insufficient_user_authentication` (nothing stored), unless {@link LoginOptions.acceptOtherAcr}.
+   */
+  acrValues?: string;
+  /**
+   * Step-up: the largest age (seconds) of the user's authentication accepted (OIDC `max_age`); the AS asks the
+   * user to sign in again when it is older, and the callback refuses an ID token whose `auth_time` is older.
+   */
+  maxAge?: number;
+  /** Keep the session whatever `acr` the ID token carries (`acr_values` is only a wish); read `state.user.acr`. */
+  acceptOtherAcr?: boolean;
+}
+
+/**
+ * Options of {@link OAuthClient.userinfo}.
+ *
+ * @example
+ * ```ts
+ * const options: UserinfoOptions = { updateUser: true };
+ * const claims = await auth.userinfo(options); // state.user now has them too, in every tab
+ * ```
+ */
+export interface UserinfoOptions {
+  /**
+   * Merge the claims into the stored session's `user` (the ID token's claims win for `iss`, `aud`, `sub` and
+   * the other claims of the authentication), so that `state.user` shows them in every tab. Default `false`.
+   */
+  updateUser?: boolean;
 }
 
 /**
@@ -496,6 +527,22 @@ export interface OAuthClient {
    * ```
    */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /**
+   * The user's claims from the AS's userinfo endpoint (OIDC Core §5.3), asked with the session's token and
+   * its DPoP proof; its `sub` must be the ID token's (`userinfo_mismatch` otherwise, nothing stored). A signed
+   * (`application/jwt`) answer is accepted after oauth4webapi's checks of its `iss`, `aud` and `alg`. One
+   * refresh-and-retry on `401 invalid_token`. With per-resource tokens ({@link ResourceOption}) the session's
+   * token is for an API, which an AS such as oidc-provider refuses at userinfo: a token for userinfo is got
+   * with a refresh naming no `resource` (kept and renewed like a resource's token). Rejects with
+   * `login_required` when signed out.
+   *
+   * @example
+   * ```ts
+   * const claims = await auth.userinfo({ updateUser: true });
+   * showMessage(`Signed in as ${String(claims.email ?? claims.sub)}`);
+   * ```
+   */
+  userinfo(options?: UserinfoOptions): Promise<User>;
   /**
    * Wipes the session in every tab, revokes the refresh token (best effort) and, with `endSession`,
    * navigates to the AS's end-session endpoint.

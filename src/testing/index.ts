@@ -294,6 +294,12 @@ export function createTestClient(options: TestClientOptions = {}): TestClient {
       }
       return token(tokenOptions.forceRefresh === true, resource);
     },
+    async userinfo() {
+      // The test's user stands for the userinfo answer: the real client checks its `sub` against it anyway.
+      alive();
+      if (!session) throw new OAuthError('login_required', 'Not signed in');
+      return session.user;
+    },
     async fetch(input, init) {
       alive();
       const send = options.fetch ?? globalThis.fetch;

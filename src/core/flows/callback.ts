@@ -110,10 +110,17 @@ async function exchange(ctx: Context, pending: PendingAuthorization, url: URL): 
     return o.processAuthorizationCodeResponse(withIdTokenAlgorithms(as), client, response, {
       expectedNonce: pending.nonce ?? o.expectNoNonce,
       requireIdToken: hasOpenId(pending.scope),
+      // Step-up: oauth4webapi checks `auth_time` against the `max_age` sent.
+      ...(pending.maxAge !== undefined && { maxAge: pending.maxAge }),
     });
   }, ctx.hiddenNonce('The authorization server')).catch((err: unknown) => {
     // A 4xx: the code is spent or refused for good; say so with one code whatever the body.
     throw grantRefusal(toOAuthError(err));
   });
+  // RFC 9470 / OIDC Core §3.1.2.1: `acr_values` is a wish the AS may ignore; a step-up needs one of them.
+  const acr = o.getValidatedIdTokenClaims(result)?.acr;
+  if (pending.acr && !pending.acr.split(' ').includes(acr as string)) {
+    throw new OAuthError('insufficient_user_authentication', 'The sign-in is weaker than asked', { acrValues: pending.acr, ...(pending.maxAge !== undefined && { maxAge: pending.maxAge }) });
+  }
   return sessionFrom(ctx.config, as, result, ctx.effects.now(), pending.scope, keyPair);
 }

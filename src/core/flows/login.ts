@@ -24,6 +24,11 @@ export async function login(ctx: Context, loader: Loader, options: LoginOptions)
   const { config, effects } = ctx;
   ctx.alive();
   const extra = extraAuthorizationParams(config.authorizationParams, options.params, ctx.mainResource !== undefined);
+  // Step-up (RFC 9470): checked at the callback against the ID token's `acr` and `auth_time`.
+  const { acrValues, maxAge } = options;
+  if (!(maxAge === undefined || (Number.isSafeInteger(maxAge) && maxAge >= 0)) || !(acrValues === undefined || typeof acrValues === 'string')) {
+    throw new TypeError('browser-oauth: login: "maxAge" must be whole seconds, "acrValues" a string');
+  }
   ctx.dispatch({ type: 'LOGIN_STARTED' });
   try {
     const as = await discover(config.issuer, ctx.asRequest(config.issuer.href));
@@ -51,6 +56,8 @@ export async function login(ctx: Context, loader: Loader, options: LoginOptions)
       createdAt: effects.now(),
       ...(keyPair && { keyPair }),
       as,
+      ...(acrValues && !options.acceptOtherAcr && { acr: acrValues }),
+      ...(maxAge !== undefined && { maxAge }),
     };
     const params = url.searchParams;
     for (const [name, value] of Object.entries(extra)) params.set(name, value);
@@ -66,6 +73,8 @@ export async function login(ctx: Context, loader: Loader, options: LoginOptions)
     if (nonce !== undefined) params.set('nonce', nonce);
     if (options.prompt !== undefined) params.set('prompt', options.prompt);
     if (options.loginHint !== undefined) params.set('login_hint', options.loginHint);
+    if (acrValues) params.set('acr_values', acrValues);
+    if (maxAge !== undefined) params.set('max_age', String(maxAge));
     // RFC 8707 §2.1: the grant covers every API that will want a token of its own.
     for (const { resource } of config.resources) if (resource !== undefined) params.append('resource', resource);
     const kv = await ctx.durable();

@@ -67,6 +67,10 @@ export interface PendingAuthorization {
   readonly keyPair?: CryptoKeyPair;
   /** The metadata the request was built from: the callback's `iss` is checked against it (SECURITY.md 6). */
   readonly as: AuthorizationServer;
+  /** Step-up: the `acr_values` the ID token's `acr` must be one of (absent: any `acr`). */
+  readonly acr?: string;
+  /** Step-up: the `max_age` sent; oauth4webapi checks the ID token's `auth_time` against it. */
+  readonly maxAge?: number;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -173,7 +177,9 @@ export function decodePending(value: unknown, issuer: string, clientId: string):
     typeof value.returnTo !== 'string' ||
     !isTime(value.createdAt) ||
     !(value.keyPair === undefined || isKeyPair(value.keyPair)) ||
-    !isMetadata(value.as, issuer)
+    !isMetadata(value.as, issuer) ||
+    !isOptionalString(value.acr) ||
+    !(value.maxAge === undefined || isTime(value.maxAge))
   ) {
     throw corrupt('pending authorization');
   }

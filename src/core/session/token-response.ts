@@ -52,7 +52,10 @@ export function sessionFrom(
   };
 }
 
-/** RFC 8707 parameters of a token request for `resource` (the first entry's when undefined). */
+/**
+ * RFC 8707 parameters of a token request for `resource` (the first entry's when undefined). A `resource` that is
+ * no entry's indicator (flows/userinfo.ts's slot) gets none: the AS then issues a token for itself.
+ */
 export function resourceParams(config: ClientConfig, resource: string | undefined, refresh: boolean): Record<string, string> {
   const entry = config.resources.find((r) => r.resource === (resource ?? config.resources[0]?.resource));
   if (entry?.resource === undefined) return {};
