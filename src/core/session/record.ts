@@ -67,6 +67,18 @@ export interface PendingAuthorization {
   readonly keyPair?: CryptoKeyPair;
   /** The metadata the request was built from: the callback's `iss` is checked against it (SECURITY.md 6). */
   readonly as: AuthorizationServer;
+  /** Started by `loginPopup()`: the callback page stores a {@link PopupResult} and closes itself. */
+  readonly popup?: true;
+}
+
+/** Where the popup's callback leaves its outcome for the page that opened it, keyed by the login's `state`. */
+export const POPUP_PREFIX = 'popup:';
+
+/** A popup login's outcome: `{}` when the session is stored, else the error's code and the AS's words. */
+export interface PopupResult {
+  readonly code?: string;
+  readonly error?: string | undefined;
+  readonly errorDescription?: string | undefined;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
