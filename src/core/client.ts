@@ -67,13 +67,7 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       if (!win) return Promise.reject(new OAuthError('popup_blocked', 'The browser blocked the popup'));
       const popup: PopupLogin = (ctx.popup = { win });
       // Lazy: its module imports nothing the first load imports, so it stays out of it (docs/architecture.md).
-      return (popup.done = import('./flows/popup.js').then((m) =>
-        m.popupLogin(ctx, loader, popup, running, options, {
-          start: (open) => login(ctx, loader, options, open),
-          view,
-          fail: (code, message, details) => new OAuthError(code, message, details),
-        }),
-      ));
+      return (popup.done = import('./flows/popup.js').then((m) => m.popupLogin(ctx, loader, popup, running, options, login, view, OAuthError)));
     },
     handleRedirect,
     async getAccessToken(options = {}) {

@@ -54,7 +54,7 @@ async function complete(ctx: Context, loader: Loader, renewal: Renewal, url: URL
     ctx.unstored = null;
     loader.markLoaded();
     // Before the news below: it is what makes the opener look (flows/popup.ts).
-    if (pending.popup) await tellOpener(ctx, pending, {});
+    if (pending.popup) await tellOpener(ctx, pending, []);
     ctx.channel().post({ type: 'session-changed' });
     renewal.restart();
     ctx.dispatch({ type: 'CALLBACK_SUCCEEDED', session: view(next)! });
@@ -68,7 +68,7 @@ async function complete(ctx: Context, loader: Loader, renewal: Renewal, url: URL
     ctx.dispatch({ type: 'CALLBACK_FAILED', error, session: view(ctx.session) });
     if (pending?.popup) {
       // The opener rejects loginPopup() with the same code; the AS's words stay untrusted text there too.
-      await tellOpener(ctx, pending, { code: error.code, error: error.error, errorDescription: error.errorDescription });
+      await tellOpener(ctx, pending, [error.code, error.error, error.errorDescription]);
       ctx.channel().post({ type: 'session-changed' });
       ctx.effects.closeWindow();
     }

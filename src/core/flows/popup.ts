@@ -1,8 +1,9 @@
 import type { Context, PopupLogin } from '../context.js';
-import type { OAuthError, OAuthErrorCode, OAuthErrorDetails } from '../errors.js';
-import type { SessionView } from '../machine.js';
+import type { OAuthError, OAuthErrorCode, OAuthError as OAuthErrorClass } from '../errors.js';
+import type { view as ViewFn } from '../session/cell.js';
 import type { Loader } from '../session/load.js';
-import type { PopupResult, StoredSession } from '../session/record.js';
+import type { login as LoginFn } from './login.js';
+import type { PopupResult } from '../session/record.js';
 import type { PopupLoginOptions } from '../types.js';
 
 /**
@@ -12,7 +13,7 @@ import type { PopupLoginOptions } from '../types.js';
  *
  * Loaded with `import()` by client.ts, so a page load that signs nobody in never fetches it. Therefore it
  * imports types only (a file imported by both sides would move into a chunk every load fetches:
- * docs/architecture.md) and receives the few functions of the first load it needs in {@link PopupDeps}.
+ * docs/architecture.md) and receives the few functions of the first load it needs as arguments.
  */
 
 /** Storage keys of flows/callback.ts and session/record.ts, repeated here (importing them would share a chunk). */
@@ -69,14 +70,6 @@ function isAway(win: Window): boolean {
   }
 }
 
-/** The functions of the first load this module uses, handed over by client.ts (see the module comment). */
-export interface PopupDeps {
-  /** flows/login.ts's `login()` with this call's options, the authorization URL given to `open`. */
-  readonly start: (open: (url: URL) => void) => Promise<void>;
-  readonly view: (session: StoredSession | null) => SessionView | null;
-  readonly fail: (code: OAuthErrorCode, message: string, details?: OAuthErrorDetails) => OAuthError;
-}
-
 /**
  * Runs one popup login in `popup.win` (already open): replaces `previous` (a popup this page can no longer
  * see: closed, or severed by COOP), sends the login, and waits for its answer.
@@ -87,7 +80,10 @@ export async function popupLogin(
   popup: PopupLogin,
   previous: PopupLogin | undefined,
   options: PopupLoginOptions,
-  deps: PopupDeps,
+  // The first load's own functions, handed over one by one, by position (see the module comment).
+  login: typeof LoginFn,
+  view: typeof ViewFn,
+  Failure: typeof OAuthErrorClass,
 ): Promise<void> {
   const { effects } = ctx;
   const { win } = popup;
@@ -103,9 +99,9 @@ export async function popupLogin(
     // Its pending login is dropped, so that it cannot be completed too if it was only severed: one exchange.
     previous?.cancel?.();
     if (ctx.config.storage === 'memory') {
-      throw deps.fail('storage_unavailable', 'A popup login needs the session in IndexedDB');
+      throw new Failure('storage_unavailable', 'A popup login needs the session in IndexedDB');
     }
-    await deps.start((url) => {
+    await login(ctx, loader, options, (url) => {
       state = url.searchParams.get('state')!;
       sentAt = effects.now();
       win.location.href = url.href;
@@ -117,7 +113,7 @@ export async function popupLogin(
           .durable()
           .then((kv) => kv.get(POPUP_PREFIX + state))
           .then((result) => {
-            if (typeof result === 'object' && result !== null) resolve(result as PopupResult);
+            if (Array.isArray(result)) resolve(result as unknown as PopupResult);
           }, reject);
       const poll = (): void => {
         const now = effects.now();
@@ -136,35 +132,37 @@ export async function popupLogin(
           .durable()
           .then((kv) => kv.get(POPUP_PREFIX + state))
           .then((result) => {
-            if (typeof result === 'object' && result !== null) resolve(result as PopupResult);
-            else if (verdict === 'closed') reject(deps.fail('popup_closed', 'The popup was closed before the sign-in finished'));
-            else reject(deps.fail('popup_timeout', 'No answer from the popup in time'));
+            if (Array.isArray(result)) resolve(result as unknown as PopupResult);
+            else if (verdict === 'closed') reject(new Failure('popup_closed', 'The popup was closed before the sign-in finished'));
+            else reject(new Failure('popup_timeout', 'No answer from the popup in time'));
           }, reject);
       };
       popup.cancel = () => {
         replaced = true;
-        reject(deps.fail('popup_closed', 'Another popup login replaced this one'));
+        reject(new Failure('popup_closed', 'Another popup login replaced this one'));
       };
       cleanups.push(ctx.channel().listen(look));
       poll();
     });
-    if (answer.code !== undefined) {
-      throw deps.fail(answer.code as OAuthErrorCode, 'The authorization server refused the request', {
-        ...(answer.error !== undefined && { error: answer.error }),
-        ...(answer.errorDescription !== undefined && { errorDescription: answer.errorDescription }),
+    const [code, error, errorDescription] = answer;
+    if (code !== undefined) {
+      // Untrusted text either way (the AS's, through storage): bounded as OAuthError's own were.
+      throw new Failure(code as OAuthErrorCode, 'The authorization server refused the request', {
+        ...(typeof error === 'string' && { error: error.slice(0, 300) }),
+        ...(typeof errorDescription === 'string' && { errorDescription: errorDescription.slice(0, 300) }),
       });
     }
     await loader.reload();
-    if (!ctx.session) throw deps.fail('storage_unavailable', 'The popup\u2019s session is not in storage');
+    if (!ctx.session) throw new Failure('storage_unavailable', 'The popup\u2019s session is not in storage');
     // The login in flight owned the state (the machine ignored the storage news meanwhile): show the session.
-    ctx.dispatch({ type: 'LOGIN_ABANDONED', session: deps.view(ctx.session) });
+    ctx.dispatch({ type: 'LOGIN_ABANDONED', session: view(ctx.session) });
   } catch (err) {
     const error = err as OAuthError;
     // A replaced login leaves the state to the one that replaced it (already `authorizing`).
     if (!replaced) {
       await loader.ensureLoaded().catch(() => undefined);
       // A no-op when login() failed: it dispatched LOGIN_FAILED itself, the state is no longer `authorizing`.
-      ctx.dispatch({ type: 'LOGIN_FAILED', error, session: deps.view(ctx.session) });
+      ctx.dispatch({ type: 'LOGIN_FAILED', error, session: view(ctx.session) });
     }
     throw error;
   } finally {
