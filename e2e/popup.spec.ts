@@ -38,6 +38,8 @@ for (const coop of [true, false]) {
     await closed;
     await expect(status(page)).toHaveText('signedIn');
     await expect(page.getByTestId('user-name')).toHaveText('Alice Liddell');
+    // loginPopup() itself resolved: the demo shows an alert for a rejected action.
+    await expect(page.getByTestId('error')).toHaveCount(0);
     // The page never left: no redirect happened here.
     expect(new URL(page.url()).pathname).toBe('/');
     const stats = await asStats();
@@ -86,6 +88,7 @@ test('COOP severs the popup: no false popup_closed while it is open; the login s
   await submitLogin(popup);
   await closed;
   await expect(status(page)).toHaveText('signedIn');
+  await expect(page.getByTestId('error')).toHaveCount(0);
   expect((await asStats()).token.authorization_code).toBe(1);
 });
 
@@ -109,6 +112,7 @@ test('another tab open meanwhile: both end signed in, one code exchange', async 
   await submitLogin(popup);
   await closed;
   await expect(status(page)).toHaveText('signedIn');
+  await expect(page.getByTestId('error')).toHaveCount(0);
   await expect(status(other)).toHaveText('signedIn');
   expect((await asStats()).token.authorization_code).toBe(1);
 });
