@@ -133,3 +133,31 @@ test('a second click while the popup is open brings it forward: one popup, one e
   expect(context.pages()).toHaveLength(1);
   expect((await asStats()).token.authorization_code).toBe(1);
 });
+
+test('COOP hides a popup the user walks away from: popup_timeout, and a late sign-in there exchanges nothing', async ({ page }) => {
+  await page.clock.install();
+  await page.goto('/');
+  await expect(status(page)).toHaveText('signedOut');
+  const opened = page.waitForEvent('popup');
+  await page.evaluate(() => void window.__auth.loginPopup({ popupTimeout: 30_000 }).catch(() => undefined));
+  const popup = await opened;
+  await popup.waitForURL(`${AS}/interaction/**`);
+  await page.clock.runFor(31_000);
+  await expect.poll(() => page.evaluate(() => window.__auth.state.error?.code)).toBe('popup_timeout');
+  // The pending login was deleted: completing the forgotten popup now reaches no token endpoint.
+  await submitLogin(popup);
+  await expect(popup.locator('#failed')).toHaveAttribute('data-code', 'state_mismatch');
+  expect((await asStats()).token.authorization_code).toBe(0);
+  await expect(status(page)).toHaveText('error');
+});
+
+test('popup sign-in from the React page: its StrictMode popup exchanges the code once', async ({ page }) => {
+  await page.goto('/react.html');
+  const popup = await openPopup(page);
+  const closed = popup.waitForEvent('close');
+  await submitLogin(popup);
+  await closed;
+  await expect(status(page)).toHaveText('signedIn');
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  expect((await asStats()).token.authorization_code).toBe(1);
+});
