@@ -26,6 +26,16 @@ async function openPopup(page: Page): Promise<Page> {
   return popup;
 }
 
+/** Signs in as the demo user in the popup; resolves once the popup has closed itself and `page` shows the session. */
+async function completeInPopup(page: Page, popup: Page): Promise<void> {
+  const closed = popup.waitForEvent('close');
+  await submitLogin(popup);
+  await closed;
+  await expect(status(page)).toHaveText('signedIn');
+  // loginPopup() itself resolved: the demo shows an alert for a rejected action.
+  await expect(page.getByTestId('error')).toHaveCount(0);
+}
+
 for (const coop of [true, false]) {
   test(`popup sign-in with the AS's COOP ${coop ? 'on' : 'off'}: the opener ends signed in, the popup closes itself, one code exchange`, async ({ page }) => {
     await setCoop(coop);
@@ -33,13 +43,8 @@ for (const coop of [true, false]) {
     const popup = await openPopup(page);
     // COOP same-origin on the AS's page severs the popup from this page: no `window.opener` over there.
     expect(await popup.evaluate(() => window.opener !== null)).toBe(!coop);
-    const closed = popup.waitForEvent('close');
-    await submitLogin(popup);
-    await closed;
-    await expect(status(page)).toHaveText('signedIn');
+    await completeInPopup(page, popup);
     await expect(page.getByTestId('user-name')).toHaveText('Alice Liddell');
-    // loginPopup() itself resolved: the demo shows an alert for a rejected action.
-    await expect(page.getByTestId('error')).toHaveCount(0);
     // The page never left: no redirect happened here.
     expect(new URL(page.url()).pathname).toBe('/');
     const stats = await asStats();
@@ -84,11 +89,7 @@ test('COOP severs the popup: no false popup_closed while it is open; the login s
   // The severed handle reads `closed`: the opener must keep waiting, however long the user takes.
   await page.clock.runFor(10_000);
   await expect(status(page)).toHaveText('authorizing');
-  const closed = popup.waitForEvent('close');
-  await submitLogin(popup);
-  await closed;
-  await expect(status(page)).toHaveText('signedIn');
-  await expect(page.getByTestId('error')).toHaveCount(0);
+  await completeInPopup(page, popup);
   expect((await asStats()).token.authorization_code).toBe(1);
 });
 
@@ -108,11 +109,7 @@ test('another tab open meanwhile: both end signed in, one code exchange', async 
   await other.goto('/react.html');
   await expect(status(other)).toHaveText('signedOut');
   const popup = await openPopup(page);
-  const closed = popup.waitForEvent('close');
-  await submitLogin(popup);
-  await closed;
-  await expect(status(page)).toHaveText('signedIn');
-  await expect(page.getByTestId('error')).toHaveCount(0);
+  await completeInPopup(page, popup);
   await expect(status(other)).toHaveText('signedIn');
   expect((await asStats()).token.authorization_code).toBe(1);
 });
@@ -125,10 +122,7 @@ test('a second click while the popup is open brings it forward: one popup, one e
   page.on('popup', () => popups++);
   // The demo disables its button while busy: the SDK itself is called again.
   await page.evaluate(() => void window.__auth.loginPopup());
-  const closed = popup.waitForEvent('close');
-  await submitLogin(popup);
-  await closed;
-  await expect(status(page)).toHaveText('signedIn');
+  await completeInPopup(page, popup);
   expect(popups).toBe(0);
   expect(context.pages()).toHaveLength(1);
   expect((await asStats()).token.authorization_code).toBe(1);
@@ -154,10 +148,6 @@ test('COOP hides a popup the user walks away from: popup_timeout, and a late sig
 test('popup sign-in from the React page: its StrictMode popup exchanges the code once', async ({ page }) => {
   await page.goto('/react.html');
   const popup = await openPopup(page);
-  const closed = popup.waitForEvent('close');
-  await submitLogin(popup);
-  await closed;
-  await expect(status(page)).toHaveText('signedIn');
-  await expect(page.getByTestId('error')).toHaveCount(0);
+  await completeInPopup(page, popup);
   expect((await asStats()).token.authorization_code).toBe(1);
 });
