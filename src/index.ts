@@ -30,6 +30,7 @@ export type {
   LogoutOptions,
   OAuthClient,
   OAuthClientOptions,
+  PopupLoginOptions,
   RedirectResult,
   ResourceOption,
   User,

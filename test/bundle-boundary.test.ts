@@ -57,12 +57,14 @@ describe('bundle boundaries', () => {
     // Issue 13 split the client into modules over one context (+0.47 KB: property names are not minified,
     // closure variables were) and preopens IndexedDB (+0.1 KB); short messages took 0.1 KB back: 20.8 KB.
     // Then +0.26 KB for several clients on one page (callback-owner.ts, issue 17) and +0.06 KB for native
-    // shells (issue 15): 21.1 KB.
+    // shells (issue 15): 21.1 KB. Then loginPopup (issue 15): +1370 B measured, of which 1075 B is its lazy chunk
+    // (flows/popup.ts, fetched only when a popup login starts; counted here as the job counts every chunk) and
+    // 287 B the first load's part (below).
     // Every candidate that could cut more (lazy flows, plain-fetch discovery, ...) is measured in
     // bench/RESULTS.md, "Size candidates"; none reaches the 16 KB target without dropping behaviour.
     // Issue 16 (userinfo, step-up): +1485 B measured, of which the lazy userinfo chunk (counted here, never loaded
     // by this job) and what it is handed; bench/RESULTS.md, "Size".
-    expect(coreGzip).toBeLessThanOrEqual(21.2 * 1024 + 1485);
+    expect(coreGzip).toBeLessThanOrEqual(21.2 * 1024 + 1370 + 1485);
     expect({ coreImportsReact, coreImportsDemo }).toEqual({ coreImportsReact: false, coreImportsDemo: false });
   });
 
@@ -74,10 +76,12 @@ describe('bundle boundaries', () => {
     expect(signedInGzip).toBeGreaterThan(5 * 1024); // the session code really is in there
     expect(signedInChunks).toBe(1);
     // A ratchet (21.0 KB now): what a signed-in page load runs must not grow with new flows (issue 13's
-    // target is 14 KB; bench/RESULTS.md says why one file was kept).
+    // target is 14 KB; bench/RESULTS.md says why one file was kept). +287 B measured for loginPopup (issue 15),
+    // which cannot be lazy: the method and its synchronous window.open (popup blockers allow no await before it),
+    // the import() glue, and the callback's popup branch (store the answer for the opener, close the window).
     // Issue 16: +679 B measured (oauth4webapi's userinfo functions, handed to the lazy flows/userinfo.ts, and the
     // step-up checks); bench/RESULTS.md, "Size".
-    expect(signedInGzip).toBeLessThanOrEqual(21.1 * 1024 + 679);
+    expect(signedInGzip).toBeLessThanOrEqual(21.1 * 1024 + 287 + 679);
   });
 
   /** An adapter alone, minified, with its framework and the core left as imports: what it adds to an app. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createClientWith } from '../src/core/client.js';
 import { resolveConfig } from '../src/core/config.js';
 import { OAuthError } from '../src/core/errors.js';
@@ -305,5 +305,45 @@ describe('logout', () => {
     expect(fake.warnings.some((w) => w.includes('Revoking the refresh token failed'))).toBe(true);
     expect(await fake.store.entries()).toEqual([]);
     expect(client.state.status).toBe('signedOut');
+  });
+});
+
+describe('loginPopup (issue 15)', () => {
+  /** A window handle as window.open returns it; `closed` as the test says. */
+  const fakeWindow = () => ({ closed: false, focused: 0, location: { href: 'about:blank' }, focus() { this.focused++; }, close() { this.closed = true; } });
+
+  it('rejects with popup_blocked at once when window.open returns null: nothing stored, nothing sent', async () => {
+    const { client, fake, states } = setup();
+    await client.init();
+    await expect(client.loginPopup()).rejects.toMatchObject({ code: 'popup_blocked' });
+    expect(fake.requests).toEqual([]);
+    expect(await fake.store.entries()).toEqual([]);
+    expect(states).toEqual(['signedOut']);
+  });
+
+  it('sends the popup to the AS; its callback exchanges once, answers through storage, closes itself, and the call resolves', async () => {
+    const { client, fake } = setup();
+    const win = fakeWindow();
+    let closedSelf = 0;
+    fake.effects.openPopup = () => win as unknown as Window;
+    fake.effects.closeWindow = () => void closedSelf++;
+    await client.init();
+    const done = client.loginPopup();
+    // A second call while the popup is open brings it forward and shares the first call's promise.
+    expect(client.loginPopup()).toBe(done);
+    expect(win.focused).toBe(1);
+    await vi.waitFor(() => expect(win.location.href).toMatch(/^https:\/\/as\.example\/authorize\?/));
+    const state = new URL(win.location.href).searchParams.get('state')!;
+    expect(await fake.store.get(`pending:${state}`)).toMatchObject({ popup: true });
+    // The popup's page, at the redirect URI (same storage).
+    const result = await client.handleRedirect(`https://app.example/cb?code=c0de&state=${state}&iss=${encodeURIComponent(ISSUER)}`);
+    expect(result).toMatchObject({ popup: true });
+    expect(closedSelf).toBe(1);
+    // The opener polls every 250 ms and reads storage every fourth poll (its channel news is a no-op here).
+    for (let i = 0; i < 4; i++) fake.advance(250);
+    await done;
+    expect(tokenRequests(fake.requests, 'authorization_code')).toHaveLength(1);
+    expect(client.state.status).toBe('signedIn');
+    await vi.waitFor(async () => expect((await fake.store.entries()).map(([k]) => k)).toEqual(['session']));
   });
 });

@@ -125,6 +125,9 @@ describe('docs/errors.md', () => {
     dpop_unsupported: 1,
     dpop_downgrade: 1,
     destroyed: 1,
+    popup_blocked: 1,
+    popup_closed: 1,
+    popup_timeout: 1,
   } satisfies Record<OAuthErrorCode, 1>);
   const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 

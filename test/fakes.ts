@@ -66,6 +66,8 @@ export function fakeEffects(routes: Record<string, Route>) {
     navigate: (url) => {
       navigations.push(url.href);
     },
+    openPopup: () => null,
+    closeWindow: () => undefined,
     setTimer: (task, ms) => {
       const timer = { at: now + ms, task, cancelled: false };
       timers.push(timer);

@@ -18,6 +18,7 @@ function fakeClient(state: AuthState = { status: 'signedIn', user: alice, expire
     subscribe: vi.fn(() => () => undefined),
     init: vi.fn(async () => undefined),
     login: vi.fn(async () => undefined),
+    loginPopup: vi.fn(async () => undefined),
     handleRedirect: vi.fn(async () => ({ returnTo: '/' })),
     getAccessToken: vi.fn(async () => 'token'),
     fetch: vi.fn(async () => new Response('{}')),

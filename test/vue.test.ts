@@ -22,6 +22,7 @@ function fakeClient(initial: AuthState = { status: 'loading' }) {
     }),
     init: vi.fn(async () => undefined),
     login: vi.fn(async () => undefined),
+    loginPopup: vi.fn(async () => undefined),
     handleRedirect: vi.fn(async () => ({ returnTo: '/' })),
     getAccessToken: vi.fn(async () => 'token'),
     fetch: vi.fn(async () => new Response('{}')),

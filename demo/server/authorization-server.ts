@@ -193,6 +193,11 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
 
   /** Whether token requests need a server-provided DPoP nonce (TEST_CONTROL: POST /__test/dpop-nonce). */
   const dpopControl = { requireNonce: false };
+  /**
+   * Whether the AS's responses carry `Cross-Origin-Opener-Policy: same-origin`, as real IdPs' do: it severs a
+   * popup from the page that opened it (issue 15). On by default; TEST_CONTROL: POST /__test/coop {"enabled": bool}.
+   */
+  const coopControl = { enabled: true };
   /** Deliberate setup mistakes for the doctor's tests (./misconfigure.ts); none without TEST_CONTROL. */
   const misconfigure = createMisconfigure(cfg.misconfigure);
   /**
@@ -380,6 +385,22 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
         ctx.status = 204;
         return;
       }
+      if (ctx.method === 'POST' && ctx.path === '/__test/coop') {
+        let body: { enabled?: unknown } = {};
+        try {
+          body = JSON.parse(await readBody(ctx.req)) as { enabled?: unknown };
+        } catch {
+          // answered below
+        }
+        if (typeof body?.enabled !== 'boolean') {
+          ctx.status = 400;
+          ctx.body = { error: 'invalid_request', error_description: 'expected {"enabled": true|false}' };
+          return;
+        }
+        coopControl.enabled = body.enabled;
+        ctx.status = 204;
+        return;
+      }
       if (ctx.method === 'POST' && ctx.path === '/__test/misconfigure') {
         try {
           misconfigure.set(parseMisconfigurations((JSON.parse(await readBody(ctx.req)) as { set?: unknown })?.set));
@@ -410,6 +431,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
       }
       if (ctx.method === 'POST' && ctx.path === '/__test/reset') {
         dpopControl.requireNonce = false;
+        coopControl.enabled = true;
         misconfigure.reset();
         ttlControl.accessToken = undefined;
       }
@@ -442,6 +464,7 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
         return;
       }
     }
+    if (coopControl.enabled) ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
     const injected = cfg.testControl ? faults.take(ctx) : undefined;
     let faultGrant: string | undefined;
     try {

@@ -34,8 +34,9 @@ function showFailure(err: unknown): void {
 
 async function complete(): Promise<void> {
   try {
-    const { returnTo } = await auth.handleRedirect();
-    location.replace(safePath(returnTo));
+    const { returnTo, popup } = await auth.handleRedirect();
+    // A popup's sign-in: the SDK told the page that opened it and closed this window; stay here.
+    if (!popup) location.replace(safePath(returnTo));
   } catch (err) {
     if (!(err instanceof OAuthError)) console.error(err);
     showFailure(err);

@@ -6,7 +6,7 @@ import { auth } from './auth';
 import { apiUrl, clientId, issuer, otherUrl, reportsUrl } from './config';
 import { h, icon, icons } from './dom';
 
-type Action = 'login' | 'logout' | 'refresh' | 'call-api' | 'call-reports' | 'call-public' | 'call-other' | 'call-step-up' | 'step-up-login';
+type Action = 'login' | 'login-popup' | 'logout' | 'refresh' | 'call-api' | 'call-reports' | 'call-public' | 'call-other' | 'call-step-up' | 'step-up-login';
 
 /** What the page shows for a failure: the stable code and a human description (both plain text). */
 interface ShownError {
@@ -103,6 +103,8 @@ async function run(action: Action, task: () => Promise<void>): Promise<void> {
 }
 
 const login = (): Promise<void> => run('login', () => auth.login({ returnTo: location.pathname }));
+// Called in the click itself: loginPopup() opens its window before any await, so popup blockers allow it.
+const loginPopup = (): Promise<void> => run('login-popup', () => auth.loginPopup());
 const logout = (): Promise<void> => run('logout', () => auth.logout({ endSession: true }));
 
 const refreshNow = (): Promise<void> =>
@@ -192,6 +194,7 @@ const STATUS_LABEL: Record<AuthState['status'], string> = {
 const ACTION_FAILED: Record<Action | 'init', string> = {
   init: 'The session could not be restored',
   login: 'Sign-in could not start',
+  'login-popup': 'The popup sign-in did not complete',
   logout: 'Sign-out failed',
   refresh: 'The token could not be refreshed',
   'call-api': 'The protected API call failed',
@@ -350,6 +353,7 @@ function signedOutView(): HTMLElement {
         'div',
         { class: 'hero-actions' },
         button('Sign in', { testid: 'sign-in', action: 'login', onClick: () => void login(), variant: 'primary', ico: icons.login, busyLabel: 'Redirecting…' }),
+        button('Sign in with a popup', { testid: 'sign-in-popup', action: 'login-popup', onClick: () => void loginPopup(), ico: icons.login, busyLabel: 'Waiting for the popup…' }),
         h('span', { class: 'muted small' }, 'Demo accounts: ', h('code', null, 'alice'), ' / ', h('code', null, 'alice')),
       ),
     ),
@@ -516,6 +520,7 @@ function mainView(state: AuthState): HTMLElement {
     case 'loading':
       return loadingView('Checking your session…', 'Restoring it from this browser’s storage.');
     case 'authorizing':
+      if (model.busy.has('login-popup')) return loadingView('Signing in in the popup…', 'Finish signing in in the window that opened; this page follows.');
       return loadingView(
         'Redirecting to sign in…',
         'You are being sent to the authorization server.',

@@ -2,10 +2,10 @@ import * as o from 'oauth4webapi';
 import { registerClient } from './callback-owner.js';
 import type { ClientConfig } from './config.js';
 import { resolveConfig } from './config.js';
-import { createContext } from './context.js';
+import { createContext, type PopupLogin } from './context.js';
 import { retryOnNonce } from './dpop.js';
-import { OAuthError, toOAuthError } from './errors.js';
 import { browserEffects, type Effects } from './effects.js';
+import { OAuthError, toOAuthError } from './errors.js';
 import { createCallbacks } from './flows/callback.js';
 import { login } from './flows/login.js';
 import { logout } from './flows/logout.js';
@@ -61,6 +61,17 @@ export function createClientWith(config: ClientConfig, effects: Effects): OAuthC
       return (initialized ??= start(ctx, loader, renewal, handleRedirect));
     },
     login: (options = {}) => login(ctx, loader, options),
+    loginPopup(options = {}) {
+      const running = ctx.popup;
+      // One popup login at a time: one this page still sees is brought forward; a closed-looking one is replaced.
+      if (running && !running.win.closed) return running.win.focus(), running.done!;
+      // Synchronously, before any await: a popup blocker allows only a window opened within the click.
+      const win = effects.openPopup(options.popupFeatures ?? 'popup,width=500,height=650');
+      if (!win) return Promise.reject(new OAuthError('popup_blocked', 'The browser blocked the popup'));
+      const popup: PopupLogin = (ctx.popup = { win });
+      // Lazy: its module imports nothing the first load imports, so it stays out of it (docs/architecture.md).
+      return (popup.done = import('./flows/popup.js').then((m) => m.popupLogin(ctx, loader, popup, running, options, login, view, OAuthError)));
+    },
     handleRedirect,
     async getAccessToken(options = {}) {
       const { resource } = options;

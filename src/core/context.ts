@@ -46,6 +46,15 @@ export interface Context extends Transport {
   /** The other tabs of this client, created on first use (then `wire` attaches the client's listeners). */
   channel(): Tabs;
   readonly nonces: DPoPNonces;
+  /** The popup login in flight: set by client.ts's `loginPopup()`, cleared by flows/popup.ts when it ends. */
+  popup?: PopupLogin | undefined;
+}
+
+/** One `loginPopup()`: its window, its promise, and (once flows/popup.ts runs) how to replace it. */
+export interface PopupLogin {
+  readonly win: Window;
+  done?: Promise<void>;
+  cancel?: () => void;
 }
 
 /** Builds the shared context; `wire` subscribes the client to the tabs channel when it is first created. */

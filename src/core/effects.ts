@@ -23,6 +23,10 @@ export interface Effects {
   replaceLocation(url: URL): void;
   /** Sends the user to the AS (login, logout): `location.assign`, or the app's `navigate` option. */
   navigate(url: URL): void | Promise<void>;
+  /** `window.open` of an empty same-origin page: synchronous, so it counts as the click's (popup blockers). */
+  openPopup(features: string): Window | null;
+  /** Closes this window: the popup's callback page, once the page that opened it was told. */
+  closeWindow(): void;
   setTimer(task: () => void, ms: number): () => void;
   /** Calls `task` when the tab may have slept: visible again, restored from bfcache, resumed, online. */
   onWake(task: () => void): () => void;
@@ -43,6 +47,8 @@ export function browserEffects(navigate: Effects['navigate'] = (url) => location
     location: () => new URL(location.href),
     replaceLocation: (url) => history.replaceState(history.state, '', url.href),
     navigate,
+    openPopup: (features) => open('about:blank', '_blank', features),
+    closeWindow: () => close(),
     setTimer: (task, ms) => {
       // Browsers run a delay above 2^31 - 1 ms (24.8 days) at once: a token that lives longer (the AS
       // decides) would spin the renewal timer. The timer re-checks when it fires, so waking early is fine.

@@ -13,6 +13,7 @@ import * as o from 'oauth4webapi';
  * `resource_redirect`, `unsafe_resource_path`. Userinfo: `userinfo_mismatch`.
  * Local: `login_required` (no session), `refresh_token_required`, `storage_unavailable`, `storage_corrupt`,
  * `insecure_url`, `discovery_failed`, `destroyed`. DPoP: `dpop_unsupported`, `dpop_downgrade`.
+ * Popup: `popup_blocked`, `popup_closed`, `popup_timeout`.
  *
  * @example
  * ```ts
@@ -67,7 +68,10 @@ export type OAuthErrorCode =
   | 'discovery_failed'
   | 'dpop_unsupported'
   | 'dpop_downgrade'
-  | 'destroyed';
+  | 'destroyed'
+  | 'popup_blocked'
+  | 'popup_closed'
+  | 'popup_timeout';
 
 /**
  * Details an {@link OAuthError} may carry besides its code: the fourth argument of its constructor, mirrored

@@ -389,6 +389,25 @@ export interface UserinfoOptions {
 }
 
 /**
+ * Options of {@link OAuthClient.loginPopup}: those of {@link LoginOptions} (`returnTo` is stored but unused:
+ * the popup closes itself), plus the popup window's own.
+ *
+ * @example
+ * ```ts
+ * document.querySelector('#sign-in')?.addEventListener('click', () => void auth.loginPopup({ popupFeatures: 'popup,width=480,height=640', popupTimeout: 120_000 }));
+ * ```
+ */
+export interface PopupLoginOptions extends LoginOptions {
+  /** `window.open`'s third argument. Default: `'popup,width=500,height=650'`. */
+  popupFeatures?: string;
+  /**
+   * Milliseconds after which `loginPopup()` gives up with `popup_timeout` when no answer came back. Default
+   * 300000 (5 min). It is the only bound when the AS's `Cross-Origin-Opener-Policy` hides the popup from this page.
+   */
+  popupTimeout?: number;
+}
+
+/**
  * Options of {@link OAuthClient.logout}.
  *
  * @example
@@ -421,6 +440,11 @@ export interface LogoutOptions {
 export interface RedirectResult {
   /** The validated same-origin path stored at `login()`; navigate there. */
   returnTo: string;
+  /**
+   * `true` when this page is the popup of {@link OAuthClient.loginPopup}: the SDK has told the page that
+   * opened it (through storage and the tabs channel) and closed this window. Do not navigate.
+   */
+  popup?: true;
 }
 
 /**
@@ -477,6 +501,29 @@ export interface OAuthClient {
    * ```
    */
   login(options?: LoginOptions): Promise<void>;
+  /**
+   * {@link OAuthClient.login} in a popup window, without leaving the page. Call it from the click handler
+   * itself: the window opens synchronously (popup blockers allow only that), before any `await`. The popup
+   * comes back to `redirectUri`, whose page runs `init()` (or `handleRedirect()`) as for a redirect login: the
+   * SDK completes the login there, stores the session and closes the popup. This page learns of it through
+   * storage and the tabs channel, never `window.opener` or `postMessage`, so it works when the AS sends
+   * `Cross-Origin-Opener-Policy: same-origin`. Resolves once this tab is `signedIn` and the popup is closed.
+   * A second call while a popup is open focuses it and returns the same promise.
+   *
+   * Rejects with an {@link OAuthError}: `popup_blocked` (at once), `popup_closed` (the user closed it),
+   * `popup_timeout` (no answer within `popupTimeout`), or the redirect flow's codes (`access_denied`, …).
+   *
+   * @example
+   * ```ts
+   * document.querySelector('#sign-in')?.addEventListener('click', () => {
+   *   auth.loginPopup().catch((err) => {
+   *     if (err instanceof OAuthError && err.code === 'popup_blocked') return auth.login(); // fall back to a redirect
+   *     showMessage(`Sign-in failed: ${err.code}`);
+   *   });
+   * });
+   * ```
+   */
+  loginPopup(options?: PopupLoginOptions): Promise<void>;
   /**
    * B→C→D: validates the callback URL (default: the current one) against the stored login, exchanges the
    * code and stores the session; when the URL is the current one, `code` and `state` leave the address bar

@@ -35,7 +35,7 @@ import type { AuthState, AuthStatus, OAuthClient, RedirectResult, User } from '.
  * }
  * ```
  */
-export type OAuthActions = Pick<OAuthClient, 'login' | 'logout' | 'getAccessToken' | 'fetch'>;
+export type OAuthActions = Pick<OAuthClient, 'login' | 'loginPopup' | 'logout' | 'getAccessToken' | 'fetch'>;
 
 type Authenticated = 'signedIn' | 'refreshing';
 
@@ -140,6 +140,7 @@ function bind(client: OAuthClient): Bound {
       (onChange) => client.subscribe(onChange),
       {
         login: (options) => client.login(options),
+        loginPopup: (options) => client.loginPopup(options),
         logout: (options) => client.logout(options),
         getAccessToken: (options) => client.getAccessToken(options),
         fetch: (input, init) => client.fetch(input, init),

@@ -280,6 +280,18 @@ export function createTestClient(options: TestClientOptions = {}): TestClient {
       // The real client navigates away here; the test decides how it ends (signIn, fail).
       dispatch({ type: 'LOGIN_STARTED' });
     },
+    loginPopup(popupOptions = {}) {
+      void client.login(popupOptions);
+      // As the real one: it settles when the login ends, here when the test says how (signIn, fail).
+      return new Promise<void>((resolve, reject) => {
+        const stop = client.subscribe((next) => {
+          if (next.status === 'authorizing') return;
+          stop();
+          if (next.status === 'signedIn' && next.error === undefined) resolve();
+          else reject(next.error ?? new OAuthError('popup_closed', 'The popup login ended without a session'));
+        });
+      });
+    },
     async handleRedirect(url): Promise<RedirectResult> {
       alive();
       calls.handleRedirect.push(new URL(url ?? base(), base()).href);

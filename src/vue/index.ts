@@ -33,7 +33,7 @@ import type { AuthState, AuthStatus, OAuthClient, RedirectResult, User } from '.
  * const signIn = () => void login({ returnTo: '/inbox' });
  * ```
  */
-export type OAuthActions = Pick<OAuthClient, 'login' | 'logout' | 'getAccessToken' | 'fetch'>;
+export type OAuthActions = Pick<OAuthClient, 'login' | 'loginPopup' | 'logout' | 'getAccessToken' | 'fetch'>;
 
 type Authenticated = 'signedIn' | 'refreshing';
 
@@ -185,6 +185,7 @@ export function createOAuthPlugin(client: OAuthClient, options: OAuthPluginOptio
       }
       const actions: OAuthActions = {
         login: (o) => client.login(o),
+        loginPopup: (o) => client.loginPopup(o),
         logout: (o) => client.logout(o),
         getAccessToken: (o) => client.getAccessToken(o),
         fetch: (input, init) => client.fetch(input, init),

@@ -33,6 +33,8 @@ export function App() {
   const [busy, actionError, run, dismiss] = useAction();
   // No returnTo: login() comes back to this address (query and hash included); the provider puts it back.
   const login = () => run('login', () => auth.login());
+  // In the click itself: loginPopup() opens its window before any await (popup blockers allow only that).
+  const loginPopup = () => run('login-popup', () => auth.loginPopup());
 
   useEffect(() => {
     document.title = auth.isAuthenticated ? `${displayName(auth.user)} · React · browser-oauth demo` : 'React · browser-oauth demo';
@@ -49,11 +51,16 @@ export function App() {
       view = <LoadingCard title="Completing sign-in…" text="Exchanging the authorization code for tokens." />;
       break;
     case 'authorizing':
-      view = <LoadingCard title="Redirecting to sign in…" text="You are being sent to the authorization server." />;
+      view =
+        busy === 'login-popup' ? (
+          <LoadingCard title="Signing in in the popup…" text="Finish signing in in the window that opened; this page follows." />
+        ) : (
+          <LoadingCard title="Redirecting to sign in…" text="You are being sent to the authorization server." />
+        );
       break;
     case 'error': // only without throwErrors: this page's provider rethrows it to the error boundary
     case 'signedOut':
-      view = <SignedOut onLogin={login} busy={busy === 'login'} />;
+      view = <SignedOut onLogin={login} onLoginPopup={loginPopup} busy={busy === 'login' || busy === 'login-popup'} />;
       break;
     case 'signedIn':
     case 'refreshing':
@@ -84,7 +91,7 @@ export function App() {
   );
 }
 
-function SignedOut({ onLogin, busy }: { onLogin: () => void; busy: boolean }) {
+function SignedOut({ onLogin, onLoginPopup, busy }: { onLogin: () => void; onLoginPopup: () => void; busy: boolean }) {
   return (
     <div className="stack">
       <section className="hero card">
@@ -100,6 +107,10 @@ function SignedOut({ onLogin, busy }: { onLogin: () => void; busy: boolean }) {
           <button type="button" className="button button-primary" data-testid="sign-in" onClick={onLogin} disabled={busy} aria-busy={busy || undefined}>
             {busy ? <Spinner small /> : <Icon name="login" />}
             <span>{busy ? 'Redirecting…' : 'Sign in'}</span>
+          </button>
+          <button type="button" className="button button-secondary" data-testid="sign-in-popup" onClick={onLoginPopup} disabled={busy}>
+            <Icon name="login" />
+            <span>Sign in with a popup</span>
           </button>
           <span className="muted small">
             Demo account: <code>alice</code> / <code>alice</code>

@@ -8,7 +8,7 @@ import { grantRefusal } from '../grant-failure.js';
 import { withIdTokenAlgorithms } from '../id-token-alg.js';
 import { view } from '../session/cell.js';
 import type { Loader } from '../session/load.js';
-import { decodePending, PENDING_PREFIX, SESSION_KEY, type PendingAuthorization, type StoredSession } from '../session/record.js';
+import { decodePending, PENDING_PREFIX, POPUP_PREFIX, SESSION_KEY, type PendingAuthorization, type PopupResult, type StoredSession } from '../session/record.js';
 import type { Renewal } from '../session/renewal.js';
 import { resourceParams, sessionFrom } from '../session/token-response.js';
 import type { RedirectResult } from '../types.js';
@@ -45,25 +45,43 @@ async function complete(ctx: Context, loader: Loader, renewal: Renewal, url: URL
   const here = ctx.effects.location();
   if (url.href === here.href) ctx.effects.replaceLocation(withoutCallbackParams(here));
   ctx.dispatch({ type: 'CALLBACK_STARTED' });
+  let pending: PendingAuthorization | undefined;
   try {
-    const pending = await takePending(ctx, url);
+    pending = await takePending(ctx, url);
     const next = await exchange(ctx, pending, url);
     await (await ctx.store()).set(SESSION_KEY, next);
     ctx.session = next;
     ctx.unstored = null;
     loader.markLoaded();
+    // Before the news below: it is what makes the opener look (flows/popup.ts).
+    if (pending.popup) await tellOpener(ctx, pending, []);
     ctx.channel().post({ type: 'session-changed' });
     renewal.restart();
     ctx.dispatch({ type: 'CALLBACK_SUCCEEDED', session: view(next)! });
-    return { returnTo: pending.returnTo };
+    if (!pending.popup) return { returnTo: pending.returnTo };
+    ctx.effects.closeWindow();
+    return { returnTo: pending.returnTo, popup: true };
   } catch (err) {
     const error = toOAuthError(err);
     // Whatever session was stored before is untouched; show it again.
     await loader.ensureLoaded().catch(() => undefined);
     ctx.dispatch({ type: 'CALLBACK_FAILED', error, session: view(ctx.session) });
+    if (pending?.popup) {
+      // The opener rejects loginPopup() with the same code; the AS's words stay untrusted text there too.
+      await tellOpener(ctx, pending, [error.code, error.error, error.errorDescription]);
+      ctx.channel().post({ type: 'session-changed' });
+      ctx.effects.closeWindow();
+    }
     throw error;
   }
 }
+
+/**
+ * A popup's outcome for the page that opened it, through storage: never `window.opener` nor `postMessage`,
+ * which an AS's `Cross-Origin-Opener-Policy` severs. Best effort: the opener's `popupTimeout` still bounds it.
+ */
+const tellOpener = (ctx: Context, pending: PendingAuthorization, result: PopupResult): Promise<unknown> =>
+  ctx.durable().then((kv) => kv.set(POPUP_PREFIX + pending.state, result)).catch(() => undefined);
 
 /** The login this callback answers, taken out of storage (so it can be used once only) and checked. */
 async function takePending(ctx: Context, url: URL): Promise<PendingAuthorization> {

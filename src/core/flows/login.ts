@@ -18,9 +18,9 @@ const PENDING_MAX_AGE_MS = 60 * 60 * 1000;
 
 /**
  * A redirect login (RFC 6749 §4.1 with PKCE): the authorization request's secrets are stored under its
- * `state`, then the browser goes to the AS. Its answer comes back to flows/callback.ts.
+ * `state`, then the browser goes to the AS (or `open` sends a popup there). Its answer comes back to flows/callback.ts.
  */
-export async function login(ctx: Context, loader: Loader, options: LoginOptions): Promise<void> {
+export async function login(ctx: Context, loader: Loader, options: LoginOptions, open?: (url: URL) => void): Promise<void> {
   const { config, effects } = ctx;
   ctx.alive();
   const extra = extraAuthorizationParams(config.authorizationParams, options.params, ctx.mainResource !== undefined);
@@ -58,6 +58,8 @@ export async function login(ctx: Context, loader: Loader, options: LoginOptions)
       as,
       ...(acrValues && !options.acceptOtherAcr && { acr: acrValues }),
       ...(maxAge !== undefined && { maxAge }),
+      // The callback page then tells this tab through storage and closes itself (flows/popup.ts).
+      ...(open && { popup: true }),
     };
     const params = url.searchParams;
     for (const [name, value] of Object.entries(extra)) params.set(name, value);
@@ -85,7 +87,7 @@ export async function login(ctx: Context, loader: Loader, options: LoginOptions)
     await prunePending(kv, effects.now()).catch(() => undefined);
     // Stored before navigating: the callback may land in another tab or after a restart.
     await kv.set(PENDING_PREFIX + state, pending);
-    await effects.navigate(url);
+    await (open ?? effects.navigate)(url);
   } catch (err) {
     const error = toOAuthError(err);
     await loader.ensureLoaded().catch(() => undefined);

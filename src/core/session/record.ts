@@ -71,7 +71,18 @@ export interface PendingAuthorization {
   readonly acr?: string;
   /** Step-up: the `max_age` sent; oauth4webapi checks the ID token's `auth_time` against it. */
   readonly maxAge?: number;
+  /** Started by `loginPopup()`: the callback page stores a {@link PopupResult} and closes itself. */
+  readonly popup?: true;
 }
+
+/** Where the popup's callback leaves its outcome for the page that opened it, keyed by the login's `state`. */
+export const POPUP_PREFIX = 'popup:';
+
+/**
+ * A popup login's outcome: `[]` when the session is stored, else the `OAuthError`'s code, `error` and
+ * `errorDescription` (an array: this lives in every page load's bundle, where property names are not minified).
+ */
+export type PopupResult = readonly [code?: string, error?: string, errorDescription?: string];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string' && v !== '';
