@@ -122,6 +122,8 @@ describe('docs/errors.md', () => {
     discovery_failed: 1,
     dpop_unsupported: 1,
     dpop_downgrade: 1,
+    par_unsupported: 1,
+    par_required: 1,
     destroyed: 1,
   } satisfies Record<OAuthErrorCode, 1>);
   const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');

@@ -12,6 +12,7 @@ import * as o from 'oauth4webapi';
  * Resources: `invalid_token`, `resource_redirect`, `unsafe_resource_path`.
  * Local: `login_required` (no session), `refresh_token_required`, `storage_unavailable`, `storage_corrupt`,
  * `insecure_url`, `discovery_failed`, `destroyed`. DPoP: `dpop_unsupported`, `dpop_downgrade`.
+ * Pushed authorization requests: `par_unsupported`, `par_required`.
  *
  * @example
  * ```ts
@@ -64,6 +65,8 @@ export type OAuthErrorCode =
   | 'discovery_failed'
   | 'dpop_unsupported'
   | 'dpop_downgrade'
+  | 'par_unsupported'
+  | 'par_required'
   | 'destroyed';
 
 /**
