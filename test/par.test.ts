@@ -45,7 +45,7 @@ function setup(opts: { meta?: object; par?: Handler[]; options?: Partial<OAuthCl
   const parQueue = [...(opts.par ?? [])];
   let pushed = 0;
   const issuer = `${ISSUER}/${Math.random().toString(36).slice(2)}`; // a fresh discovery cache entry per test
-  const meta = { ...withPar, ...opts.meta, issuer };
+  const meta: Record<string, unknown> = { ...withPar, ...opts.meta, issuer };
   const fake = fakeEffects({
     [`${issuer}/.well-known/openid-configuration`]: () => json(meta),
     [PAR_ENDPOINT]: (r) => parQueue.shift()?.(r) ?? json({ request_uri: `urn:ietf:params:oauth:request_uri:r${++pushed}`, expires_in: 60 }, 201),
@@ -164,7 +164,7 @@ describe('the DPoP-bound code (RFC 9449 §10)', () => {
     const header = JSON.parse(Buffer.from(proof!.split('.')[0]!, 'base64url').toString()) as { jwk: unknown };
     const [[, stored]] = (await fake.store.entries()).filter(([key]) => key.startsWith('pending:')) as [[string, { keyPair: CryptoKeyPair }]];
     expect(await calculateJwkThumbprint(header.jwk as never)).toBe(jkt);
-    expect(await o.DPoP({ client_id: 'spa' }, stored.keyPair).calculateThumbprint()).toBe(jkt);
+    expect(await o.DPoP({ client_id: 'spa' } as o.Client, stored.keyPair).calculateThumbprint()).toBe(jkt);
     expect([...new URL(fake.navigations.at(-1)!).searchParams.keys()]).toEqual(['client_id', 'request_uri']);
   });
 
