@@ -72,7 +72,7 @@ function asPlans(metadata: Record<string, unknown>, options: DoctorOptions, idp:
   add('pushed_authorization_request_endpoint', {
     id: 'cors.par',
     need: { method: 'POST', headers: dpopHeader },
-    actual: { method: 'POST', headers: FORM, body: new URLSearchParams({ client_id: options.clientId, response_type: 'code', redirect_uri: options.redirectUri }).toString() },
+    actual: { method: 'POST', headers: FORM, body: new URLSearchParams({ client_id: options.clientId, response_type: 'code', redirect_uri: options.redirectUri ?? `${options.origin}/` }).toString() },
     expose: dpop ? ['DPoP-Nonce'] : [],
     severity: 'fail',
     exposeFix: fixFor('expose-nonce', idp, { ...context, subject: endpoint('pushed_authorization_request_endpoint') }),
