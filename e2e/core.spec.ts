@@ -4,6 +4,7 @@ import {
   AS,
   apiRequests,
   asStats,
+  nextAuthorizationRequest,
   otherRequests,
   OTHER,
   resetCounters,
@@ -121,10 +122,10 @@ test('a replayed callback never reaches the token endpoint', async ({ page }) =>
 test('a callback with the right state but a wrong issuer is rejected before any token request', async ({ page }) => {
   await page.goto('/');
   await expect(status(page)).toHaveText('signedOut');
-  const authRequest = page.waitForRequest((request) => request.url().startsWith(`${AS}/auth?`));
+  const authRequest = nextAuthorizationRequest(page);
   await page.getByTestId('sign-in').click();
-  // The state of the login in flight, as a mix-up attacker who observed it would use it.
-  const request = new URL((await authRequest).url()).searchParams;
+  // The state of the login in flight, as a mix-up attacker who observed it would use it (pushed or in the URL).
+  const request = (await authRequest).params;
   const state = request.get('state');
   expect(state, 'the authorization request carries a state').toBeTruthy();
   // A: the code flow with PKCE S256 and an OIDC nonce, nothing else.

@@ -47,8 +47,8 @@ test('a correct setup: every row passes, exit status 0', async () => {
   const { code, stdout } = await doctor();
   const report = JSON.parse(stdout) as JsonReport;
   expect(report.rows.filter((row) => row.verdict !== 'pass')).toEqual([]);
-  expect(report.summary).toEqual({ pass: 26, warn: 0, fail: 0 });
-  expect(report.rows.map((row) => row.id)).toEqual(expect.arrayContaining(['discovery.issuer', 'pkce', 'cors.token', 'expose.token', 'cors.resource', 'expose.resource', 'registration.client', 'registration.redirect-uri']));
+  expect(report.summary).toEqual({ pass: 28, warn: 0, fail: 0 });
+  expect(report.rows.map((row) => row.id)).toEqual(expect.arrayContaining(['discovery.issuer', 'pkce', 'cors.token', 'expose.token', 'cors.par', 'expose.par', 'cors.resource', 'expose.resource', 'registration.client', 'registration.redirect-uri']));
   expect(code).toBe(0);
 });
 
@@ -79,7 +79,7 @@ test('prints a table: a line per check, the fix under a failing one', async () =
   expect(stdout).toContain(`browser-oauth doctor: ${AS} for ${SPA}`);
   expect(stdout).toMatch(/^PASS {2}discovery\.issuer +issuer /m);
   expect(stdout).toMatch(new RegExp(`^FAIL {2}cors\\.token +the POST \\(status 400\\) came back with no Access-Control-Allow-Origin \\[${AS}/token\\]\\n +fix: allow the origin`, 'm'));
-  expect(stdout).toMatch(/^24 passed, 0 warnings, 1 failed$/m); // expose.token is not asked of a blocked response
+  expect(stdout).toMatch(/^26 passed, 0 warnings, 1 failed$/m); // expose.token is not asked of a blocked response
   expect(code).toBe(1);
 });
 

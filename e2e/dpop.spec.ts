@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { API, AS, apiRequests, asStats, CLIENT_ID, resetCounters, signIn, SPA, storedEntries, storedSession } from './helpers';
+import { API, AS, apiRequests, asStats, CLIENT_ID, nextAuthorizationRequest, resetCounters, signIn, SPA, storedEntries, storedSession } from './helpers';
 
 /** DPoP (RFC 9449) end to end: the embedded AS advertises it, so the SDK uses it by default. */
 
@@ -13,9 +13,10 @@ test.beforeEach(async () => {
 });
 
 test('sign in with DPoP: a DPoP-bound token the API accepts, and a private key no script can export', async ({ page }) => {
-  const authRequest = page.waitForRequest((request) => request.url().startsWith(`${AS}/auth?`));
+  const authRequest = nextAuthorizationRequest(page);
   await signIn(page);
-  expect(new URL((await authRequest).url()).searchParams.get('dpop_jkt')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  // Pushed (the demo AS offers PAR) or in the URL: the code is bound to the login's key.
+  expect((await authRequest).params.get('dpop_jkt')).toMatch(/^[A-Za-z0-9_-]{43}$/);
   expect((await storedSession(page))).toMatchObject({ tokenType: 'dpop' });
   // The state says so too, and the demo shows it.
   expect(await page.evaluate(() => (window.__auth.state as { tokenType?: string }).tokenType)).toBe('dpop');
@@ -104,16 +105,15 @@ test('server nonces: the AS and the API each ask once, the SDK retries exactly o
 });
 
 test('logout removes the key; the next login uses a different one', async ({ page }) => {
-  const jkts: string[] = [];
-  page.on('request', (request) => {
-    if (request.url().startsWith(`${AS}/auth?`)) jkts.push(new URL(request.url()).searchParams.get('dpop_jkt') ?? '');
-  });
+  const first = nextAuthorizationRequest(page);
   await signIn(page);
   await page.evaluate(() => window.__auth.logout());
   expect(await storedEntries(page)).toEqual({});
+  const second = nextAuthorizationRequest(page);
   await page.getByTestId('sign-in').click();
   await expect(page.getByTestId('status')).toHaveText('signedIn');
-  expect(jkts).toHaveLength(2);
+  const jkts = [(await first).params.get('dpop_jkt'), (await second).params.get('dpop_jkt')];
+  expect(jkts[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
   expect(jkts[0]).not.toBe(jkts[1]);
   expect((await storedSession(page))?.tokenType).toBe('dpop');
 });

@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type BrowserContext, type Page, type Request } from '@playwright/test';
 import { ports } from '../playwright.config';
 
 export const AS = `http://127.0.0.1:${ports.as}`;
@@ -21,6 +21,9 @@ export interface AsStats {
   revocation: number;
   endSession: number;
   discovery: number;
+  /** Pushed authorization requests received, and their errors by `error`. */
+  par: number;
+  parErrors: Record<string, number>;
 }
 
 export interface RecordedRequest {
@@ -54,6 +57,50 @@ resetCounters.onlyAs = async (): Promise<void> => {
 };
 
 export const status = (page: Page) => page.getByTestId('status');
+
+/** The demo AS's pushed authorization requests (demo/server/authorization-server.ts `parControl`); reset: `on`. */
+export async function setParMode(mode: 'on' | 'off' | 'required'): Promise<void> {
+  const response = await fetch(`${AS}/__test/par`, { method: 'POST', body: JSON.stringify({ mode }) });
+  expect(response.status).toBe(204);
+}
+
+/** What one login's authorization request is made of: where the browser went, and what was pushed (RFC 9126). */
+export interface AuthorizationRequest {
+  /** The `/auth` URL the browser was sent to. */
+  url: URL;
+  /** The pushed request's body, when the login pushed one (then `url` carries only client_id and request_uri). */
+  pushed?: URLSearchParams;
+  /** The pushed request's headers (DPoP proof). */
+  pushedHeaders?: Record<string, string>;
+  /** The request's parameters, wherever they travelled: the pushed body, else the URL's query. */
+  params: URLSearchParams;
+}
+
+/**
+ * The next login's authorization request, pushed or not. Start it before the click that logs in; it settles at
+ * the `/auth` request (the PAR POST, when there is one, comes first), or fails after `timeout`.
+ */
+export function nextAuthorizationRequest(target: Page | BrowserContext, timeout = 15_000): Promise<AuthorizationRequest> {
+  return new Promise((resolve, reject) => {
+    let pushed: { body: URLSearchParams; headers: Record<string, string> } | undefined;
+    const timer = setTimeout(() => {
+      target.off('request', onRequest);
+      reject(new Error(`no authorization request within ${timeout} ms`));
+    }, timeout);
+    function onRequest(request: Request): void {
+      if (request.method() === 'POST' && request.url() === `${AS}/request`) {
+        pushed = { body: new URLSearchParams(request.postData() ?? ''), headers: request.headers() };
+      } else if (request.url().startsWith(`${AS}/auth?`)) {
+        clearTimeout(timer);
+        target.off('request', onRequest);
+        const url = new URL(request.url());
+        const viaPar = url.searchParams.has('request_uri') ? pushed : undefined;
+        resolve({ url, params: viaPar?.body ?? url.searchParams, ...(viaPar && { pushed: viaPar.body, pushedHeaders: viaPar.headers }) });
+      }
+    }
+    target.on('request', onRequest);
+  });
+}
 
 /** Fills the embedded AS's login form as the demo user. */
 export async function submitLogin(page: Page): Promise<void> {

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { AS, asStats, OTHER, resetCounters, SPA, status, storedEntries } from './helpers';
+import { AS, asStats, nextAuthorizationRequest, OTHER, resetCounters, SPA, status, storedEntries } from './helpers';
 import { authKeys, expectErrorCode, injectedElements, submitAndReturn, toLoginForm } from './hostile-helpers';
 
 /**
@@ -83,10 +83,11 @@ test.describe('state', () => {
 test.describe('the request and the callback page', () => {
   test('every login sends a fresh PKCE S256 challenge, state and nonce (SECURITY.md 1, 2, 3)', async ({ page }) => {
     const requests: URLSearchParams[] = [];
-    page.on('request', (request) => {
-      if (request.url().startsWith(`${AS}/auth?`)) requests.push(new URL(request.url()).searchParams);
-    });
-    for (let i = 0; i < 3; i++) await toLoginForm(page);
+    for (let i = 0; i < 3; i++) {
+      const request = nextAuthorizationRequest(page); // pushed (the demo AS offers PAR) or in the URL
+      await toLoginForm(page);
+      requests.push((await request).params);
+    }
     expect(requests).toHaveLength(3);
     for (const name of ['code_challenge', 'state', 'nonce']) {
       expect(new Set(requests.map((r) => r.get(name))).size, `${name} is fresh per login`).toBe(3);

@@ -1,6 +1,6 @@
 import { expect, type BrowserContext, type Page } from '@playwright/test';
 import type { Fault, FaultEndpoint } from '../demo/server/faults';
-import { AS, asStats, status, storedEntries, submitLogin } from './helpers';
+import { AS, asStats, nextAuthorizationRequest, status, storedEntries, submitLogin } from './helpers';
 
 /**
  * Helpers of the hostile-*.spec.ts files: faults at the test AS (demo/server/faults.ts), the demo
@@ -42,9 +42,9 @@ export async function clientOptions(
 export async function toLoginForm(page: Page): Promise<string> {
   await page.goto('/');
   await expect(status(page)).toHaveText('signedOut');
-  const authRequest = page.waitForRequest((request) => request.url().startsWith(`${AS}/auth?`));
+  const authRequest = nextAuthorizationRequest(page);
   await page.getByTestId('sign-in').click();
-  const state = new URL((await authRequest).url()).searchParams.get('state');
+  const state = (await authRequest).params.get('state');
   await page.waitForURL(`${AS}/**`);
   expect(state, 'the authorization request carries a state').toBeTruthy();
   return state!;

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { API_RESOURCE, AS, asStats, resetCounters, status, submitLogin } from './helpers';
+import { API_RESOURCE, AS, asStats, nextAuthorizationRequest, resetCounters, status, submitLogin } from './helpers';
 
 // Issue 15, native shells: the demo AS's native client (demo/server/config.ts NATIVE_CLIENT) redirects to a
 // private-use scheme no web page answers; the demo's `native` test mode opens the AS with `navigate` in another
@@ -18,10 +18,11 @@ test('a native-shell login: navigate opens the AS elsewhere, the custom-scheme c
   // If navigate were ignored, location.assign would take this page to the AS and no window would open.
   const opened = context.waitForEvent('page');
   const authorization = context.waitForEvent('request', (request) => request.url().startsWith(`${AS}/auth?`));
+  const authorizationRequest = nextAuthorizationRequest(context);
   await page.getByTestId('sign-in').click();
   const browser = await opened;
   expect((await authorization).frame().page()).toBe(browser);
-  expect(new URL((await authorization).url()).searchParams.get('redirect_uri')).toBe(NATIVE_REDIRECT);
+  expect((await authorizationRequest).params.get('redirect_uri')).toBe(NATIVE_REDIRECT);
   await browser.waitForURL(`${AS}/interaction/**`);
   expect(page.url()).toBe(appUrl);
   await expect(status(page)).toHaveText('authorizing');

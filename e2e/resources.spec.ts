@@ -1,5 +1,5 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { API_RESOURCE, AS, apiRequests, asStats, pageFetch, REPORTS_RESOURCE, resetCounters, signIn, status, storedEntries, tokenFaults } from './helpers';
+import { API_RESOURCE, AS, apiRequests, asStats, nextAuthorizationRequest, pageFetch, REPORTS_RESOURCE, resetCounters, signIn, status, storedEntries, tokenFaults } from './helpers';
 
 /**
  * Per-resource tokens (RFC 8707 resource indicators, SECURITY.md 21): the demo configures two APIs on one
@@ -29,10 +29,10 @@ test.beforeEach(async () => {
 });
 
 test('each API receives only the token issued for it; the second token comes from one refresh', async ({ page }) => {
-  const authorize = page.waitForRequest((r) => r.url().startsWith(`${AS}/auth?`));
+  const authorize = nextAuthorizationRequest(page);
   await signIn(page);
-  // A: the login asks for both resources (RFC 8707 §2.1).
-  expect(new URL((await authorize).url()).searchParams.getAll('resource')).toEqual([API_RESOURCE, REPORTS_RESOURCE]);
+  // A: the login asks for both resources (RFC 8707 §2.1), pushed (the demo AS offers PAR) or in the URL.
+  expect((await authorize).params.getAll('resource')).toEqual([API_RESOURCE, REPORTS_RESOURCE]);
   // C: the code exchange names the first one, and nothing else was needed to sign in.
   expect((await asStats()).tokenResources).toEqual({ [`authorization_code ${API_RESOURCE}`]: 1 });
 

@@ -18,6 +18,8 @@ export interface FakeSetup {
   metadata?: Record<string, unknown>;
   oidcDiscovery?: boolean;
   tokenCors?: boolean;
+  /** CORS at the PAR endpoint (listed with `metadata: { pushed_authorization_request_endpoint: … }`). */
+  parCors?: boolean;
   /** `Access-Control-Expose-Headers` of the token endpoint. */
   tokenExpose?: string;
   /** The token endpoint's answer to the made-up code. */
@@ -91,6 +93,9 @@ export function fakeServers(setup: FakeSetup = {}): Probe & { requests: ProbeReq
       case `${base}/token`:
         if (request.method === 'OPTIONS') return preflight(request, true);
         return json(setup.tokenError?.status ?? 400, { error: setup.tokenError?.error ?? 'invalid_grant' }, cors(request, tokenCors, setup.tokenExpose ?? 'WWW-Authenticate, DPoP-Nonce'));
+      case `${base}/request`:
+        if (request.method === 'OPTIONS') return preflight(request, setup.parCors !== false);
+        return json(400, { error: 'invalid_request' }, cors(request, setup.parCors !== false, 'WWW-Authenticate, DPoP-Nonce'));
       case `${base}/token/revocation`:
         return json(200, {}, cors(request, true));
       case `${base}/me`:

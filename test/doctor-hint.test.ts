@@ -97,6 +97,7 @@ describe('the doctor hint (issue 19)', () => {
     expect(asRequestKind(`${ISSUER}/.well-known/openid-configuration`, undefined)).toBe('discovery');
     expect(asRequestKind(`${ISSUER}/token`, new URLSearchParams({ grant_type: 'refresh_token' }))).toBe('token');
     expect(asRequestKind(`${ISSUER}/revoke`, new URLSearchParams({ token: 'x' }))).toBe('revocation');
+    expect(asRequestKind(`${ISSUER}/request`, new URLSearchParams({ response_type: 'code', client_id: 'spa' }))).toBe('par');
     expect(doctorHint('token', resolveConfig(options), new URL('http://localhost:3000/'))).toContain('--origin http://localhost:3000');
   });
 });

@@ -62,6 +62,7 @@ describe('doctor', () => {
   });
 
   it.each<[string, FakeSetup, Partial<DoctorOptions>, string, RegExp, RegExp]>([
+    ['CORS off at the PAR endpoint (login() pushes there by default)', { metadata: { pushed_authorization_request_endpoint: 'https://id.example.com/request' }, parCors: false }, {}, 'cors.par', /preflight \(OPTIONS\) answered with no Access-Control-Allow-Origin/, /allow the origin https:\/\/app\.example\.com for CORS at https:\/\/id\.example\.com\/request/],
     ['CORS off at the token endpoint', { tokenCors: false }, {}, 'cors.token', /POST \(status 400\) came back with no Access-Control-Allow-Origin/, /allow the origin https:\/\/app\.example\.com for CORS at https:\/\/id\.example\.com\/token/],
     ['DPoP-Nonce not exposed', { tokenExpose: 'WWW-Authenticate' }, {}, 'expose.token', /does not expose DPoP-Nonce/, /Access-Control-Expose-Headers/],
     ['an issuer that differs from the metadata', { namedIssuer: 'https://id.example.com/tenant' }, {}, 'discovery.issuer', /names issuer https:\/\/id\.example\.com\/tenant, not https:\/\/id\.example\.com/, /issuer: 'https:\/\/id\.example\.com\/tenant' exactly/],
@@ -94,6 +95,14 @@ describe('doctor', () => {
     expect(row('redirect-uri')?.saw).toMatch(/private-use scheme: .*auth\.handleRedirect/);
     expect(notPassing).toEqual([]);
     expect(row('inputs.origin')?.saw).toBe("capacitor://localhost (a native shell's WebView origin)");
+  });
+
+  it('checks the PAR endpoint\'s CORS when the AS lists one (login() pushes there by default)', async () => {
+    const { row, notPassing } = await doctor({ metadata: { pushed_authorization_request_endpoint: 'https://id.example.com/request' } });
+    expect(notPassing).toEqual([]);
+    expect(row('cors.par')?.verdict).toBe('pass');
+    expect(row('expose.par')?.verdict).toBe('pass');
+    expect(row('par')?.saw).toMatch(/login\(\) pushes its request there/);
   });
 
   it('names the identity provider\'s own setting in the fix', async () => {

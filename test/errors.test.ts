@@ -124,6 +124,8 @@ describe('docs/errors.md', () => {
     discovery_failed: 1,
     dpop_unsupported: 1,
     dpop_downgrade: 1,
+    par_unsupported: 1,
+    par_required: 1,
     destroyed: 1,
     popup_blocked: 1,
     popup_closed: 1,

@@ -57,13 +57,19 @@ export interface AsStats {
   revocation: number;
   endSession: number;
   discovery: number;
+  /** Pushed authorization requests (RFC 9126) received, and their error answers by `error`. */
+  par: number;
+  parErrors: Record<string, number>;
 }
+
+const PAR_MODES = ['on', 'off', 'required'] as const;
+type ParMode = (typeof PAR_MODES)[number];
 
 // Faults (5xx, hangs, slow drip, huge bodies, wrong content types, redirects, spoiled token responses
 // and ID tokens) live in ./faults.ts; they exist only with cfg.testControl.
 
 function emptyStats(): AsStats {
-  return { authorization: 0, token: { authorization_code: 0, refresh_token: 0 }, tokenErrors: {}, tokenResources: {}, revocation: 0, endSession: 0, discovery: 0 };
+  return { authorization: 0, token: { authorization_code: 0, refresh_token: 0 }, tokenErrors: {}, tokenResources: {}, revocation: 0, endSession: 0, discovery: 0, par: 0, parErrors: {} };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,6 +212,18 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
    * one short-lived token being renewed, while the rest of the run keeps the normal lifetime.
    */
   const ttlControl: { accessToken: number | undefined } = { accessToken: undefined };
+  /**
+   * Pushed authorization requests (TEST_CONTROL: POST /__test/par {"mode": …}): `on` (the default: offered,
+   * not required), `off` (as an AS without PAR: no endpoint in the metadata, /request answers 404) or
+   * `required` (the metadata says `require_pushed_authorization_requests`, and oidc-provider refuses an
+   * authorization request of the demo's clients that was not pushed).
+   */
+  const parControl: { mode: ParMode } = { mode: 'on' };
+  const setParMode = async (mode: ParMode) => {
+    parControl.mode = mode;
+    // oidc-provider checks the client's own flag at /auth; its static clients are built once and cached.
+    for (const id of firstParty) (await provider.Client.find(id)).requirePushedAuthorizationRequests = mode === 'required';
+  };
 
   const configuration = {
     clients: [
@@ -300,12 +318,15 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
       // (access token `cnf.jkt`; this public client's refresh tokens bound to the same key), one without
       // gets Bearer tokens (the client is not `dpop_bound_access_tokens`). `dpop_jkt` at /auth binds the code.
       // The nonce secret also makes the token endpoint's CORS expose `DPoP-Nonce`.
+      // A proof on a pushed authorization request binds the code to its key as `dpop_jkt` does.
       dPoP: {
         enabled: cfg.dpop,
         nonceSecret: randomBytes(32),
         requireNonce: () => dpopControl.requireNonce,
         allowReplay: false,
       },
+      // RFC 9126 at /request (CORS like the token endpoint's); TEST_CONTROL can hide or require it (parControl).
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
       revocation: {
         enabled: true,
         // A client may revoke only its own tokens (also silences oidc-provider's notice about the default).
@@ -429,14 +450,41 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
         ctx.status = 204;
         return;
       }
+      if (ctx.method === 'POST' && ctx.path === '/__test/par') {
+        let mode: unknown;
+        try {
+          mode = (JSON.parse(await readBody(ctx.req)) as { mode?: unknown })?.mode;
+        } catch {
+          // answered below
+        }
+        if (!PAR_MODES.includes(mode as ParMode)) {
+          ctx.status = 400;
+          ctx.body = { error: 'invalid_request', error_description: `expected {"mode": ${PAR_MODES.map((m) => `"${m}"`).join(' | ')}}` };
+          return;
+        }
+        await setParMode(mode as ParMode);
+        ctx.status = 204;
+        return;
+      }
       if (ctx.method === 'POST' && ctx.path === '/__test/reset') {
         dpopControl.requireNonce = false;
         coopControl.enabled = true;
         misconfigure.reset();
         ttlControl.accessToken = undefined;
+        await setParMode('on');
+      }
+      if (parControl.mode === 'off' && ctx.path === '/request') {
+        ctx.status = 404;
+        ctx.body = { error: 'invalid_request', error_description: 'no pushed authorization requests here' };
+        return;
       }
       await next();
       misconfigure.after(ctx);
+      if (parControl.mode !== 'on' && ctx.path === '/.well-known/openid-configuration' && typeof ctx.body === 'object' && ctx.body !== null) {
+        const body = ctx.body as Record<string, unknown>;
+        if (parControl.mode === 'off') delete body.pushed_authorization_request_endpoint;
+        else body.require_pushed_authorization_requests = true;
+      }
     });
   }
 
@@ -505,6 +553,12 @@ export async function createAuthorizationServer(cfg: DemoConfig): Promise<Runnin
           case '/token/revocation':
             stats.revocation++;
             break;
+          case '/request': {
+            stats.par++;
+            const body = ctx.body as { error?: unknown } | undefined;
+            if (ctx.status >= 400 && typeof body?.error === 'string') stats.parErrors[body.error] = (stats.parErrors[body.error] ?? 0) + 1;
+            break;
+          }
           case '/session/end':
             stats.endSession++;
             break;

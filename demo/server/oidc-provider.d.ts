@@ -47,6 +47,7 @@ declare module 'oidc-provider' {
     ): Promise<void>;
     // Models (Grant, Session, ...) are used dynamically.
     Grant: any;
+    Client: any;
   }
   export const errors: Record<string, any>;
   export const interactionPolicy: any;

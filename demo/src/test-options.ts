@@ -12,6 +12,8 @@ export interface TestOptions {
   storage?: 'memory';
   /** `false`: Bearer tokens although the AS offers DPoP (the Bearer-mode tests against another AS). */
   dpop?: boolean;
+  /** Pushed authorization requests (e2e/par.spec.ts): the SDK's `par` option. */
+  par?: 'auto' | boolean;
   /**
    * The demo AS's native client (issue 15; demo/server/config.ts NATIVE_CLIENT): a private-use redirect URI, and
    * a `navigate` that opens the AS in another window, as `Browser.open` of Capacitor opens the system browser.
@@ -20,7 +22,7 @@ export interface TestOptions {
 }
 
 /** What {@link testOptions} adds to the demo client's options. */
-type TestClientOptions = Omit<TestOptions, 'native'> & Partial<Pick<OAuthClientOptions, 'clientId' | 'redirectUri' | 'navigate'>>;
+type TestClientOptions = Omit<TestOptions, 'native'> & Partial<Pick<OAuthClientOptions, 'clientId' | 'redirectUri' | 'navigate' | 'par'>>;
 
 /**
  * e2e only: `VITE_TEST_HOOKS=1` is set by the launcher with TEST_CONTROL=1 (never by `npm run demo`),
@@ -35,6 +37,7 @@ export function testOptions(): TestClientOptions {
     ...(typeof given.maxResponseBytes === 'number' && { maxResponseBytes: given.maxResponseBytes }),
     ...(given.storage === 'memory' && { storage: 'memory' as const }),
     ...(typeof given.dpop === 'boolean' && { dpop: given.dpop }),
+    ...((typeof given.par === 'boolean' || given.par === 'auto') && { par: given.par }),
     ...(given.native === true && {
       clientId: 'browser-oauth-native',
       redirectUri: 'com.example.browseroauth:/callback',

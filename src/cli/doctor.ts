@@ -68,6 +68,15 @@ function asPlans(metadata: Record<string, unknown>, options: DoctorOptions, idp:
     severity: 'fail',
     exposeFix: fixFor('expose-nonce', idp, { ...context, subject: endpoint('token_endpoint') }),
   });
+  // login() pushes its request there by default (par: 'auto'), with a DPoP proof when the SDK uses DPoP.
+  add('pushed_authorization_request_endpoint', {
+    id: 'cors.par',
+    need: { method: 'POST', headers: dpopHeader },
+    actual: { method: 'POST', headers: FORM, body: new URLSearchParams({ client_id: options.clientId, response_type: 'code', redirect_uri: options.redirectUri ?? `${options.origin}/` }).toString() },
+    expose: dpop ? ['DPoP-Nonce'] : [],
+    severity: 'fail',
+    exposeFix: fixFor('expose-nonce', idp, { ...context, subject: endpoint('pushed_authorization_request_endpoint') }),
+  });
   add('revocation_endpoint', {
     id: 'cors.revocation',
     need: { method: 'POST', headers: [] },

@@ -92,9 +92,12 @@ export function checkMetadata(metadata: Record<string, unknown>, idp: Idp, conte
 
   const par = metadata.pushed_authorization_request_endpoint;
   const parRequired = metadata.require_pushed_authorization_requests === true;
-  if (typeof par === 'string' && par !== '') rows.push(pass('par', `pushed authorization requests at ${par}${parRequired ? ' (required)' : ''}`));
-  else if (parRequired) rows.push(fail('par', 'require_pushed_authorization_requests is true but no pushed_authorization_request_endpoint is listed', 'list pushed_authorization_request_endpoint in the metadata'));
-  else rows.push(pass('par', 'no pushed authorization requests: login() puts the request in the URL'));
+  // The SDK's rule (src/core/flows/par.ts `usesPar`), for its default `par: 'auto'`.
+  if (typeof par === 'string' && par !== '') {
+    rows.push(pass('par', `pushed authorization requests at ${par}${parRequired ? ' (required: par: false fails with par_required)' : ''}: login() pushes its request there (par: 'auto'), so that endpoint must allow the app's origin by CORS, as the token endpoint does`));
+  } else if (parRequired) {
+    rows.push(fail('par', 'require_pushed_authorization_requests is true but no pushed_authorization_request_endpoint is listed: login() fails with par_unsupported', 'list pushed_authorization_request_endpoint in the metadata'));
+  } else rows.push(pass('par', 'no pushed authorization requests: login() puts the request in the URL (par: true would fail with par_unsupported)'));
 
   const grants = strings(metadata.grant_types_supported);
   if (grants && !grants.includes('authorization_code')) rows.push(fail('grants', `grant_types_supported is ${JSON.stringify(grants)}`, fixFor('code-grant', idp, context)));

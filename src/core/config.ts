@@ -17,6 +17,8 @@ export interface ClientConfig {
   readonly clockSkew: number;
   readonly idTokenSigningAlg?: string;
   readonly dpop?: boolean;
+  /** Pushed authorization requests (RFC 9126): see flows/par.ts. */
+  readonly par: 'auto' | boolean;
   /** Extra parameters of every authorization request (checked: none of the SDK's own). */
   readonly authorizationParams: Readonly<Record<string, string>>;
   /** Name of the IndexedDB database, the Web Lock and the BroadcastChannel of this (issuer, client). */
@@ -41,6 +43,7 @@ export function resolveConfig(options: OAuthClientOptions): ClientConfig {
   if (options.storage !== undefined && options.storage !== 'indexeddb' && options.storage !== 'memory') {
     throw new TypeError('browser-oauth: "storage" must be "indexeddb" or "memory"');
   }
+  if (options.par !== undefined && options.par !== 'auto' && typeof options.par !== 'boolean') throw new TypeError('browser-oauth: "par" must be "auto", true or false');
   if (options.navigate !== undefined && typeof options.navigate !== 'function') throw new TypeError('browser-oauth: "navigate" must be a function');
   const resources = parseResources(options.resources, loopback);
   const config: ClientConfig = {
@@ -56,6 +59,7 @@ export function resolveConfig(options: OAuthClientOptions): ClientConfig {
     timeout: positive(options.timeout, 10_000, 'timeout'),
     maxResponseBytes: positive(options.maxResponseBytes, 1024 * 1024, 'maxResponseBytes'),
     clockSkew: options.clockSkew ?? 0,
+    par: options.par ?? 'auto',
     name: `browser-oauth:${options.issuer}:${options.clientId}`,
   };
   return {

@@ -12,12 +12,13 @@ export interface DoctorTarget {
   readonly resources: readonly { readonly origin: string; readonly path: string }[];
 }
 
-/** Which request failed: the AS's discovery, token or revocation endpoint, or a resource. */
-export type FailedRequest = 'discovery' | 'token' | 'revocation' | 'resource';
+/** Which request failed: the AS's discovery, token, PAR or revocation endpoint, or a resource. */
+export type FailedRequest = 'discovery' | 'token' | 'par' | 'revocation' | 'resource';
 
 const ROWS: Record<FailedRequest, string> = {
   discovery: 'discovery, cors.discovery',
   token: 'cors.token, expose.token',
+  par: 'cors.par, expose.par',
   revocation: 'cors.revocation',
   resource: 'cors.resource, expose.resource',
 };
@@ -34,5 +35,7 @@ export function doctorHint(request: FailedRequest, target: DoctorTarget, page: U
 /** Classifies a request the SDK makes to the AS from its URL and form body. */
 export function asRequestKind(url: string, body: unknown): FailedRequest {
   if (url.includes('/.well-known/')) return 'discovery';
-  return body instanceof URLSearchParams && body.has('grant_type') ? 'token' : 'revocation';
+  if (!(body instanceof URLSearchParams)) return 'revocation';
+  // A pushed authorization request (flows/par.ts) carries the authorization request's `response_type`.
+  return body.has('grant_type') ? 'token' : body.has('response_type') ? 'par' : 'revocation';
 }

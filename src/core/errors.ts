@@ -14,6 +14,7 @@ import * as o from 'oauth4webapi';
  * Local: `login_required` (no session), `refresh_token_required`, `storage_unavailable`, `storage_corrupt`,
  * `insecure_url`, `discovery_failed`, `destroyed`. DPoP: `dpop_unsupported`, `dpop_downgrade`.
  * Popup: `popup_blocked`, `popup_closed`, `popup_timeout`.
+ * Pushed authorization requests: `par_unsupported`, `par_required`.
  *
  * @example
  * ```ts
@@ -71,7 +72,9 @@ export type OAuthErrorCode =
   | 'destroyed'
   | 'popup_blocked'
   | 'popup_closed'
-  | 'popup_timeout';
+  | 'popup_timeout'
+  | 'par_unsupported'
+  | 'par_required';
 
 /**
  * Details an {@link OAuthError} may carry besides its code: the fourth argument of its constructor, mirrored

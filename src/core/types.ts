@@ -105,6 +105,26 @@ export interface OAuthClientOptions {
    * the `DPoP` proof header.
    */
   dpop?: boolean;
+  /**
+   * Pushed authorization requests (RFC 9126): `login()` POSTs the authorization request to the AS, and the
+   * browser's address bar and history see only `client_id` and a short-lived `request_uri` (no PKCE challenge,
+   * state, nonce, scope, resources or `params`). With DPoP, the pushed request carries a proof of the login's
+   * key, which binds the authorization code to it (RFC 9449 §10). Default `'auto'`: push when the AS lists a
+   * `pushed_authorization_request_endpoint` (it must then allow this origin by CORS, like its token
+   * endpoint); `true` requires it (`login()` rejects with `par_unsupported` when the AS has none); `false`
+   * never pushes, and `login()` rejects with `par_required` when the AS says it requires PAR.
+   *
+   * @example
+   * ```ts
+   * const auth = createOAuthClient({
+   *   issuer: 'https://id.example.com',
+   *   clientId: 'spa',
+   *   redirectUri: `${location.origin}/callback`,
+   *   par: true, // never put the request in the URL; fail if the AS cannot take it
+   * });
+   * ```
+   */
+  par?: 'auto' | boolean;
   /** Allow `http://` for localhost, 127.0.0.1 and [::1] only. Every other http URL is an `insecure_url` error. */
   allowInsecureLoopback?: boolean;
   /** Milliseconds before a request to the AS is abandoned with a `timeout` error. Default 10 000. */

@@ -6,6 +6,7 @@ import type { Context } from '../context.js';
 import { discover } from '../discovery.js';
 import { generateDPoPKey, usesDPoP } from '../dpop.js';
 import { OAuthError, toOAuthError } from '../errors.js';
+import { pushAuthorizationRequest, usesPar } from './par.js';
 import { view } from '../session/cell.js';
 import type { Loader } from '../session/load.js';
 import { PENDING_PREFIX, type PendingAuthorization } from '../session/record.js';
@@ -33,7 +34,7 @@ export async function login(ctx: Context, loader: Loader, options: LoginOptions,
   try {
     const as = await discover(config.issuer, ctx.asRequest(config.issuer.href));
     if (as.authorization_endpoint === undefined) throw new OAuthError('discovery_failed', 'No authorization endpoint');
-    const url = new URL(as.authorization_endpoint);
+    let url = new URL(as.authorization_endpoint);
     if (!isAllowedProtocol(url, config.allowInsecureLoopback)) throw new OAuthError('insecure_url', 'The authorization endpoint is not https');
     const scope = options.scope ?? config.scope;
     // A new key per login (SECURITY.md 23); the code is bound to it with `dpop_jkt` (RFC 9449 §10).
@@ -85,6 +86,8 @@ export async function login(ctx: Context, loader: Loader, options: LoginOptions,
       throw new OAuthError('storage_unavailable', 'A redirect login needs IndexedDB');
     }
     await prunePending(kv, effects.now()).catch(() => undefined);
+    // RFC 9126 (flows/par.ts): the request goes in a POST, the browser only carries its `request_uri`.
+    if (usesPar(config.par, as)) url = await pushAuthorizationRequest(ctx, as, url, keyPair);
     // Stored before navigating: the callback may land in another tab or after a restart.
     await kv.set(PENDING_PREFIX + state, pending);
     await (open ?? effects.navigate)(url);
