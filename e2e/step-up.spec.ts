@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { API_RESOURCE, AS, asStats, resetCounters, signIn, status, storedEntries } from './helpers';
+import { API_RESOURCE, AS, asStats, nextAuthorizationRequest, resetCounters, signIn, status, storedEntries } from './helpers';
 
 /**
  * Step-up authentication (RFC 9470, issue 16) against the embedded AS and the demo API: `/api/step-up` wants the
@@ -48,9 +48,10 @@ test('round trip: 401 insufficient_user_authentication → its details → login
   // The demo page's round trip: the failed call offers the stronger sign-in with those values.
   await page.getByTestId('call-step-up').click();
   await expect(page.getByTestId('api-status')).toHaveText('401');
-  const authorize = page.waitForRequest((r) => r.url().startsWith(`${AS}/auth?`));
+  // Pushed (PAR) or in the URL: the parameters the AS received.
+  const authorize = nextAuthorizationRequest(page);
   await page.getByTestId('step-up-login').click();
-  const params = new URL((await authorize).url()).searchParams;
+  const { params } = await authorize;
   expect(params.get('acr_values')).toBe(MFA);
   expect(params.get('max_age')).toBe('600');
   // The AS session exists, but not with that acr: the login page comes back, asking for the code.

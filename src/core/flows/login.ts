@@ -19,9 +19,10 @@ const PENDING_MAX_AGE_MS = 60 * 60 * 1000;
 
 /**
  * A redirect login (RFC 6749 §4.1 with PKCE): the authorization request's secrets are stored under its
- * `state`, then the browser goes to the AS (or `open` sends a popup there). Its answer comes back to flows/callback.ts.
+ * `state`, then the browser goes to the AS (or `open` sends a popup there, told the `state`: with PAR the URL no longer
+ * carries it). Its answer comes back to flows/callback.ts.
  */
-export async function login(ctx: Context, loader: Loader, options: LoginOptions, open?: (url: URL) => void): Promise<void> {
+export async function login(ctx: Context, loader: Loader, options: LoginOptions, open?: (url: URL, state: string) => void): Promise<void> {
   const { config, effects } = ctx;
   ctx.alive();
   const extra = extraAuthorizationParams(config.authorizationParams, options.params, ctx.mainResource !== undefined);
@@ -90,7 +91,7 @@ export async function login(ctx: Context, loader: Loader, options: LoginOptions,
     if (usesPar(config.par, as)) url = await pushAuthorizationRequest(ctx, as, url, keyPair);
     // Stored before navigating: the callback may land in another tab or after a restart.
     await kv.set(PENDING_PREFIX + state, pending);
-    await (open ?? effects.navigate)(url);
+    await (open ? open(url, state) : effects.navigate(url));
   } catch (err) {
     const error = toOAuthError(err);
     await loader.ensureLoaded().catch(() => undefined);

@@ -101,8 +101,8 @@ export async function popupLogin(
     if (ctx.config.storage === 'memory') {
       throw new Failure('storage_unavailable', 'A popup login needs the session in IndexedDB');
     }
-    await login(ctx, loader, options, (url) => {
-      state = url.searchParams.get('state')!;
+    await login(ctx, loader, options, (url, sent) => {
+      state = sent;
       sentAt = effects.now();
       win.location.href = url.href;
     });
