@@ -719,7 +719,10 @@ function report(r: Results): boolean {
     'From a fresh browser context (no cookies, no storage): open the app signed out, call the SDK\'s login, fill in the AS\'s form (alice/alice), ' +
       `back on the app until the SDK says signed in, plus ${SETTLE_MS / 1000} s. Every request the page sent, by destination; "\`/auth\` (+ resume)" is the ` +
       'authorization request and oidc-provider\'s resume redirect after the form, "login form" its GET and POST, "app" the page\'s own HTML and script ' +
-      '(loaded twice: before the login and on the callback). The ideal for the AS is discovery 1, `/auth` 2, form 2, token 1.',
+      '(loaded twice: before the login and on the callback). The ideal for the AS is discovery 1, `/auth` 2, form 2, token 1. ' +
+      'The embedded AS offers pushed authorization requests, which browser-oauth uses by default (`par: \'auto\'`, issue 16): ' +
+      'its "other AS" request is that POST (with DPoP, one more CORS preflight), the price of keeping the PKCE challenge, `state` ' +
+      'and `nonce` out of the address bar and history; `par: false` saves it.',
     '',
     login,
     '',
