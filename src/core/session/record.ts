@@ -190,7 +190,9 @@ export function decodePending(value: unknown, issuer: string, clientId: string):
     !(value.keyPair === undefined || isKeyPair(value.keyPair)) ||
     !isMetadata(value.as, issuer) ||
     !isOptionalString(value.acr) ||
-    !(value.maxAge === undefined || isTime(value.maxAge))
+    !(value.maxAge === undefined || isTime(value.maxAge)) ||
+    // Decides whether the callback page closes itself instead of showing the app: only the SDK's own mark.
+    !(value.popup === undefined || value.popup === true)
   ) {
     throw corrupt('pending authorization');
   }
