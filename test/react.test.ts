@@ -72,7 +72,7 @@ describe('browser-oauth/react on a server', () => {
     const client = fakeClient();
     const first = renderOnServer(client, () => useOAuth()).seen[0]!;
     const second = renderOnServer(client, () => useOAuth()).seen[0]!;
-    for (const name of ['login', 'logout', 'getAccessToken', 'fetch'] as const) expect(first[name]).toBe(second[name]);
+    for (const name of ['login', 'loginPopup', 'logout', 'getAccessToken', 'fetch', 'userinfo'] as const) expect(first[name]).toBe(second[name]);
     await first.login({ returnTo: '/x' });
     expect(client.login).toHaveBeenCalledWith({ returnTo: '/x' });
     await first.logout({ endSession: true });
@@ -80,6 +80,8 @@ describe('browser-oauth/react on a server', () => {
     await expect(first.getAccessToken()).resolves.toBe('token');
     await first.fetch('https://api.example/me', { method: 'POST' });
     expect(client.fetch).toHaveBeenCalledWith('https://api.example/me', { method: 'POST' });
+    await expect(first.userinfo({ updateUser: true })).resolves.toBe(alice);
+    expect(client.userinfo).toHaveBeenCalledWith({ updateUser: true });
   });
 
   it('useOAuth outside a provider throws an error that says what to do', () => {

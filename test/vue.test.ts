@@ -167,7 +167,7 @@ describe('browser-oauth/vue in a browser app', () => {
     expect(first.state).toBe(signedIn);
     expect(code.value).toBeUndefined();
 
-    const { login, logout, getAccessToken, fetch } = first;
+    const { login, logout, getAccessToken, fetch, userinfo } = first;
     await login({ returnTo: '/x' });
     expect(client.login).toHaveBeenCalledWith({ returnTo: '/x' });
     await logout({ endSession: true });
@@ -175,6 +175,8 @@ describe('browser-oauth/vue in a browser app', () => {
     await expect(getAccessToken()).resolves.toBe('token');
     await fetch('https://api.example/me', { method: 'POST' });
     expect(client.fetch).toHaveBeenCalledWith('https://api.example/me', { method: 'POST' });
+    await expect(userinfo({ updateUser: true })).resolves.toBe(alice);
+    expect(client.userinfo).toHaveBeenCalledWith({ updateUser: true });
   });
 
   it('hands a completed login to onLoginComplete once per client, whichever app is mounted', async () => {

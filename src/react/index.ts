@@ -35,7 +35,7 @@ import type { AuthState, AuthStatus, OAuthClient, RedirectResult, User } from '.
  * }
  * ```
  */
-export type OAuthActions = Pick<OAuthClient, 'login' | 'loginPopup' | 'logout' | 'getAccessToken' | 'fetch'>;
+export type OAuthActions = Pick<OAuthClient, 'login' | 'loginPopup' | 'logout' | 'getAccessToken' | 'fetch' | 'userinfo'>;
 
 type Authenticated = 'signedIn' | 'refreshing';
 
@@ -144,6 +144,7 @@ function bind(client: OAuthClient): Bound {
         logout: (options) => client.logout(options),
         getAccessToken: (options) => client.getAccessToken(options),
         fetch: (input, init) => client.fetch(input, init),
+        userinfo: (options) => client.userinfo(options),
       },
     ];
     bound.set(client, b);

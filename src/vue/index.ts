@@ -33,7 +33,7 @@ import type { AuthState, AuthStatus, OAuthClient, RedirectResult, User } from '.
  * const signIn = () => void login({ returnTo: '/inbox' });
  * ```
  */
-export type OAuthActions = Pick<OAuthClient, 'login' | 'loginPopup' | 'logout' | 'getAccessToken' | 'fetch'>;
+export type OAuthActions = Pick<OAuthClient, 'login' | 'loginPopup' | 'logout' | 'getAccessToken' | 'fetch' | 'userinfo'>;
 
 type Authenticated = 'signedIn' | 'refreshing';
 
@@ -189,6 +189,7 @@ export function createOAuthPlugin(client: OAuthClient, options: OAuthPluginOptio
         logout: (o) => client.logout(o),
         getAccessToken: (o) => client.getAccessToken(o),
         fetch: (input, init) => client.fetch(input, init),
+        userinfo: (o) => client.userinfo(o),
       };
       // Getters over the ref: whatever reads a field (render, computed, watch) tracks the state.
       // Frozen, so Vue never wraps it in a proxy of its own.
